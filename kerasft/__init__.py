@@ -1,0 +1,16 @@
+"""kerasft: fine-tune pretrained Transformers with Keras 3 and ship them."""
+
+import os as _os
+
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from kerasft import errors  # noqa: E402
+from kerasft.backbones import from_pretrained  # noqa: E402
+from kerasft.version import __version__  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "errors",
+    "from_pretrained",
+]

@@ -1,0 +1,3 @@
+from kerasft.tokenizers.tokenizer import Tokenizer
+
+__all__ = ["Tokenizer"]
