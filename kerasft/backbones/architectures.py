@@ -40,3 +40,6 @@ def keras_hub_loader(directory, **overrides):
 
 for _model_type in ("bert",):
     register_architecture(_model_type, keras_hub_loader)
+
+# kerasft's converters register themselves (and replace the loaders above).
+import kerasft.backbones.converters  # noqa: E402, F401

@@ -16,6 +16,13 @@ from kerasft.errors import CheckpointError
 TOKENIZER_FILE = "tokenizer.json"
 VOCAB_FILE = "vocab.txt"
 CONFIG_FILE = "tokenizer_config.json"
+# Files of "slow" tokenizers that transformers converts to a fast one:
+# SentencePiece models (ALBERT, XLNet, T5, DeBERTa-v3, XLM-R) and GPT-2
+# style byte-level BPE (vocab.json + merges.txt).
+SLOW_TOKENIZER_FILES = (
+    "spiece.model", "spm.model", "sentencepiece.bpe.model", "tokenizer.model",
+    "vocab.json",
+)
 _CHUNK = 4096
 
 
@@ -37,6 +44,21 @@ def _special_token(value):
     if isinstance(value, dict):
         return value.get("content")
     return value
+
+
+def _convert_slow_tokenizer(path):
+    """The fast tokenizer transformers builds from slow-tokenizer files."""
+    try:
+        from transformers import AutoTokenizer
+    except ImportError as e:
+        raise ImportError(
+            f"{path} has no tokenizer.json, only slow-tokenizer files "
+            f"({', '.join(SLOW_TOKENIZER_FILES)}); converting them needs "
+            "transformers. Install it with `pip install 'transformers>=5' "
+            "sentencepiece protobuf`, or save the tokenizer once with "
+            "`AutoTokenizer.from_pretrained(path).save_pretrained(path)`."
+        ) from e
+    return AutoTokenizer.from_pretrained(path).backend_tokenizer
 
 
 class Tokenizer:
@@ -76,10 +98,14 @@ class Tokenizer:
         """Reads a tokenizer from a Hugging Face or keras-hub directory.
 
         Looks for, in order: `tokenizer.json`; `vocab.txt` (BERT WordPiece);
-        keras-hub's `assets/tokenizer/vocabulary.txt`.
+        keras-hub's `assets/tokenizer/vocabulary.txt`; a SentencePiece model
+        or `vocab.json` + `merges.txt` (converted by transformers, as
+        `AutoTokenizer` does).
 
         Raises:
             CheckpointError: none of those files is there or one is broken.
+            ImportError: only SentencePiece / BPE files are there and
+                transformers is not installed.
         """
         import tokenizers
 
@@ -100,6 +126,8 @@ class Tokenizer:
                 from tokenizers.implementations import BertWordPieceTokenizer
 
                 tok = BertWordPieceTokenizer(vocab_txt, lowercase=lowercase)._tokenizer
+            elif any(os.path.isfile(os.path.join(path, f)) for f in SLOW_TOKENIZER_FILES):
+                tok = _convert_slow_tokenizer(path)
             else:
                 raise CheckpointError(
                     f"No tokenizer found in {path}. Expected `{TOKENIZER_FILE}` "
@@ -108,7 +136,7 @@ class Tokenizer:
                     f"{sorted(os.listdir(path)) if os.path.isdir(path) else 'none'}"
                     ". Copy the tokenizer files of the checkpoint into it."
                 )
-        except CheckpointError:
+        except (CheckpointError, ImportError):
             raise
         except Exception as e:  # tokenizers raises plain Exception on bad JSON
             raise CheckpointError(

@@ -1,0 +1,43 @@
+"""Converters from Hugging Face checkpoint directories to keras-hub backbones.
+
+Importing this package registers one loader per Hugging Face `model_type`
+with `kerasft.backbones.architectures`; a converter module (and keras-hub)
+is imported only when a checkpoint of its type is loaded. Each converter
+follows the interface of keras-hub's `convert_*` modules (see
+`conversion.py`); where keras-hub's converter is right except for the
+tensor lookup or the config keys, kerasft reuses its `convert_weights` on
+the prefix-tolerant `SafetensorsReader`.
+"""
+
+import importlib
+
+from kerasft.backbones.architectures import register_architecture
+
+# Hugging Face `model_type` -> converter module in this package.
+CONVERTERS = {
+    "albert": "albert",
+    "bert": "bert",
+    "distilbert": "distilbert",
+    "gpt2": "gpt2",
+    "roberta": "roberta",
+    "xlm-roberta": "xlm_roberta",
+}
+
+
+def converter_module(model_type):
+    """Imports the converter module of a `model_type`."""
+    return importlib.import_module(f"{__name__}.{CONVERTERS[model_type]}")
+
+
+def _lazy_loader(model_type):
+    def load(directory, **overrides):
+        from kerasft.backbones.converters.conversion import load_converted
+
+        return load_converted(directory, converter_module(model_type), overrides)
+
+    load.__doc__ = f"Loads a Hugging Face `{model_type}` checkpoint directory."
+    return load
+
+
+for _model_type in CONVERTERS:
+    register_architecture(_model_type, _lazy_loader(_model_type))

@@ -1,0 +1,175 @@
+"""Tiny random Hugging Face checkpoints for the conversion tests.
+
+No registry ships these weights, so each test builds a tiny random model
+with `transformers` (CPU torch), saves it with `save_pretrained`, writes a
+tokenizer of the architecture's family trained on a small multilingual
+corpus, and compares kerasft's backbone and tokenizer with the originals.
+"""
+
+import io
+import os
+
+import numpy as np
+
+SAMPLE = [
+    "The quick brown fox jumps over the lazy dog.",
+    "Müller läuft über die Straße – schön, größer, Ärger!",
+    "Le garçon a mangé à l'hôtel ; déjà très élégant, ça va ?",
+    "東京は日本の首都です。北京欢迎你",
+    "I love it 😀🎉 so much",
+]
+CORPUS = SAMPLE * 3 + [
+    "A tokenizer learns sub-words from text like this sentence.",
+    "Shares rose 3% on Monday after the market opened.",
+    "The film was not good, but the team played great.",
+    "Zwölf Boxkämpfer jagen Viktor quer über den großen Sylter Deich.",
+    "Portez ce vieux whisky au juge blond qui fume.",
+    "日本語の文章を少しだけ書きます。",
+    "emoji 😀 🎉 👍 ❤️ test",
+]
+TOLERANCE = 1e-4
+
+
+# -- tokenizer files ----------------------------------------------------------
+def write_wordpiece_vocab(directory, vocab_size=400, lowercase=True):
+    """Trains a BERT WordPiece vocabulary and writes `vocab.txt`."""
+    from tokenizers import BertWordPieceTokenizer
+
+    tok = BertWordPieceTokenizer(lowercase=lowercase)
+    tok.train_from_iterator(
+        CORPUS, vocab_size=vocab_size, min_frequency=1,
+        special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
+    )
+    tok.save_model(str(directory))
+
+
+def write_byte_level_bpe(directory, vocab_size=400, special_tokens=()):
+    """Trains a GPT-2-style byte-level BPE; writes vocab.json, merges.txt."""
+    from tokenizers import ByteLevelBPETokenizer
+
+    tok = ByteLevelBPETokenizer()
+    tok.train_from_iterator(
+        CORPUS, vocab_size=vocab_size, min_frequency=1,
+        special_tokens=list(special_tokens),
+    )
+    tok.save_model(str(directory))
+
+
+def write_sentencepiece(path, vocab_size=150, model_type="unigram", **ids):
+    """Trains a SentencePiece model and writes it to `path`.
+
+    `ids` are SentencePiece trainer options: `pad_id`, `unk_id`, `bos_id`,
+    `eos_id`, `control_symbols`, `user_defined_symbols`, ... .
+    """
+    import sentencepiece as spm
+
+    buffer = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(CORPUS), model_writer=buffer,
+        vocab_size=vocab_size, model_type=model_type, character_coverage=1.0,
+        hard_vocab_limit=False, minloglevel=2, num_threads=1, **ids,
+    )
+    with open(path, "wb") as f:
+        f.write(buffer.getvalue())
+
+
+def save_tokenizer(directory, tokenizer_cls, **kwargs):
+    """Reads the slow files in `directory` with a transformers tokenizer
+    class, writes its tokenizer.json + tokenizer_config.json and returns it."""
+    tokenizer = tokenizer_cls.from_pretrained(directory, **kwargs)
+    tokenizer.save_pretrained(directory)
+    return tokenizer
+
+
+def tokenizer_ids(directory):
+    """(kerasft ids, transformers ids) of `SAMPLE` for the tokenizer in
+    `directory`, both with the checkpoint's special tokens."""
+    from transformers import AutoTokenizer
+
+    from kerasft.tokenizers import Tokenizer
+
+    ours = Tokenizer.from_directory(directory).encode(SAMPLE)["token_ids"]
+    theirs = AutoTokenizer.from_pretrained(directory)(SAMPLE)["input_ids"]
+    return [list(map(int, ids)) for ids in ours], [list(ids) for ids in theirs]
+
+
+def copy_without(directory, target, *names):
+    """Copies `directory` to `target` leaving out `names`."""
+    import shutil
+
+    shutil.copytree(directory, target, ignore=shutil.ignore_patterns(*names))
+    return str(target)
+
+
+# -- models -------------------------------------------------------------------
+def save_model(model, directory):
+    """Saves a transformers model (safetensors) in eval mode."""
+    model.eval()
+    model.save_pretrained(directory)
+    return model
+
+
+def padded_inputs(directory, texts=SAMPLE, padding_side=None):
+    """Token ids, padding mask and segment ids of `texts` (tokenized with
+    kerasft), padded to the longest with the tokenizer's pad id."""
+    from kerasft.tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_directory(directory)
+    side = padding_side or tokenizer.padding_side
+    ids = tokenizer.encode(texts)["token_ids"]
+    length = max(len(x) for x in ids)
+    token_ids = np.full((len(ids), length), tokenizer.pad_token_id, "int32")
+    mask = np.zeros((len(ids), length), "int32")
+    for row, x in enumerate(ids):
+        span = slice(length - len(x), length) if side == "left" else slice(0, len(x))
+        token_ids[row, span] = x
+        mask[row, span] = 1
+    return {"token_ids": token_ids, "padding_mask": mask,
+            "segment_ids": np.zeros_like(token_ids)}
+
+
+def torch_outputs(model, **inputs):
+    """Runs a transformers model without gradients on numpy inputs."""
+    import torch
+
+    with torch.no_grad():
+        return model(**{k: torch.as_tensor(np.asarray(v, "int64")) for k, v in inputs.items()},
+                     output_hidden_states=True)
+
+
+def sequence_output(outputs):
+    """The [B, L, H] hidden states of a keras-hub backbone's output."""
+    if isinstance(outputs, dict):
+        outputs = outputs["sequence_output"]
+    return np.asarray(outputs)
+
+
+def max_difference(keras_states, torch_states, mask):
+    """Largest |difference| over the positions that are not padding."""
+    keras_states = sequence_output(keras_states)
+    torch_states = np.asarray(torch_states.detach().numpy() if hasattr(torch_states, "detach")
+                              else torch_states)
+    keep = np.asarray(mask, bool)
+    return float(np.max(np.abs(keras_states[keep] - torch_states[keep])))
+
+
+def encoder_difference(directory, model, layer=None, torch_inputs=None, **overrides):
+    """Max |difference| between kerasft's backbone loaded from `directory`
+    (with `overrides`) and the transformers `model` on padded `SAMPLE`.
+
+    Args:
+        layer: int or None. Compare with `hidden_states[layer]` (the output of
+            the first `layer` layers) instead of `last_hidden_state`.
+        torch_inputs: dict or None. Extra transformers inputs.
+    """
+    import kerasft
+
+    backbone, _ = kerasft.from_pretrained(directory, **overrides)
+    inputs = padded_inputs(directory)
+    outputs = torch_outputs(
+        model, input_ids=inputs["token_ids"], attention_mask=inputs["padding_mask"],
+        **(torch_inputs or {}),
+    )
+    expected = outputs.last_hidden_state if layer is None else outputs.hidden_states[layer]
+    got = backbone({name: inputs[name] for name in backbone.input})
+    return max_difference(got, expected, inputs["padding_mask"])

@@ -1,0 +1,56 @@
+"""RoBERTa: base-model and `roberta.`-prefixed saves load through kerasft."""
+
+import hf_fixtures as hf
+import pytest
+
+LAYOUTS = ("RobertaModel", "RobertaForMaskedLM", "RobertaForSequenceClassification")
+
+
+@pytest.fixture(scope="module")
+def tokenizer_dir(tmp_path_factory):
+    import transformers
+
+    directory = tmp_path_factory.mktemp("roberta_tokenizer")
+    hf.write_byte_level_bpe(
+        directory, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    )
+    hf.save_tokenizer(directory, transformers.RobertaTokenizer)
+    return directory
+
+
+@pytest.fixture(scope="module", params=LAYOUTS)
+def checkpoint(request, tokenizer_dir, tmp_path_factory):
+    import torch
+    import transformers
+
+    directory = hf.copy_without(
+        tokenizer_dir, tmp_path_factory.mktemp("roberta") / request.param
+    )
+    config = transformers.RobertaConfig(
+        vocab_size=len(transformers.AutoTokenizer.from_pretrained(directory)),
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+        intermediate_size=64, max_position_embeddings=130,
+        layer_norm_eps=1e-5, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+    )
+    torch.manual_seed(0)
+    model = hf.save_model(getattr(transformers, request.param)(config), directory)
+    return directory, model if request.param == "RobertaModel" else model.roberta
+
+
+def test_hidden_states_match(checkpoint):
+    assert hf.encoder_difference(*checkpoint) <= hf.TOLERANCE
+
+
+def test_num_layers_override_loads_first_layers(checkpoint):
+    assert hf.encoder_difference(*checkpoint, layer=1, num_layers=1) <= hf.TOLERANCE
+
+
+def test_tokenizer_matches_transformers(tokenizer_dir):
+    ours, theirs = hf.tokenizer_ids(tokenizer_dir)
+    assert ours == theirs
+
+
+def test_tokenizer_from_vocab_and_merges_only(tokenizer_dir, tmp_path):
+    directory = hf.copy_without(tokenizer_dir, tmp_path / "slow", "tokenizer.json")
+    ours, theirs = hf.tokenizer_ids(directory)
+    assert ours == theirs
