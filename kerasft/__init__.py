@@ -7,10 +7,20 @@ _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 from kerasft import errors  # noqa: E402
 from kerasft.backbones import from_pretrained  # noqa: E402
+from kerasft.backbones import tiny_backbone  # noqa: E402
+from kerasft.tasks import Task  # noqa: E402
+from kerasft.tasks import TextClassifier  # noqa: E402
+from kerasft.tasks import load  # noqa: E402
+from kerasft.tokenizers import Tokenizer  # noqa: E402
 from kerasft.version import __version__  # noqa: E402
 
 __all__ = [
     "__version__",
+    "Task",
+    "TextClassifier",
+    "Tokenizer",
     "errors",
     "from_pretrained",
+    "load",
+    "tiny_backbone",
 ]

@@ -21,6 +21,7 @@ CONVERTERS = {
     "gpt2": "gpt2",
     "roberta": "roberta",
     "xlm-roberta": "xlm_roberta",
+    "xlnet": "xlnet",
 }
 
 

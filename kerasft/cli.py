@@ -1,0 +1,152 @@
+"""`kerasft` command line: train, evaluate, predict, export."""
+
+import argparse
+import json
+import os
+import sys
+
+from kerasft.errors import KerasftError
+
+
+def _model_dir(path):
+    """A run directory (holding model/) or a model directory."""
+    inner = os.path.join(path, "model")
+    return inner if os.path.isfile(os.path.join(inner, "config.json")) else path
+
+
+def _train(args):
+    from kerasft.config import load_config, parse_override
+    from kerasft.runs import train_from_config
+
+    overrides = dict(parse_override(s) for s in args.set)
+    for flag, key in (("name", "name"), ("backbone", "backbone"), ("train", "data.train"),
+                      ("validation", "data.validation"), ("test", "data.test"),
+                      ("dataset", "data.dataset"), ("epochs", "training.epochs"),
+                      ("batch_size", "training.batch_size"),
+                      ("sequence_length", "sequence_length"), ("output_dir", "output_dir")):
+        value = getattr(args, flag)
+        if value is not None:
+            overrides[key] = value
+    config = load_config(args.config, overrides)
+    train_from_config(config, overwrite=args.overwrite)
+
+
+def _read_args(args, require_labels):
+    from kerasft.data.readers import read_texts
+
+    return read_texts(args.data, text_column=args.text_column, label_column=args.label_column,
+                      text_pair_column=args.text_pair_column, encoding=args.encoding,
+                      require_labels=require_labels)
+
+
+def _evaluate(args):
+    from kerasft.evaluation.classification import format_report
+    from kerasft.tasks.task import load
+
+    model = load(_model_dir(args.model))
+    data = _read_args(args, require_labels=True)
+    x = data.texts if data.pairs is None else (data.texts, data.pairs)
+    report = model.evaluate_report(x, data.labels, output_dir=args.output)
+    print(format_report(report))
+    if args.output:
+        print(f"Report written to {args.output}")
+
+
+def _predict(args):
+    from kerasft.tasks.task import load
+
+    model = load(_model_dir(args.model))
+    if args.data:
+        data = _read_args(args, require_labels=False)
+        texts = data.texts if data.pairs is None else (data.texts, data.pairs)
+    elif args.texts:
+        texts = list(args.texts)
+    else:
+        raise KerasftError("Give texts to classify, or --data FILE.")
+    probabilities = model.predict(texts)
+    names = model.label_vocabulary.decode(probabilities.argmax(-1))
+    rows = texts if isinstance(texts, list) else list(zip(*texts))
+    for text, name, p in zip(rows, names, probabilities):
+        record = {"text": text, "label": name, "score": round(float(p.max()), 6),
+                  "scores": {str(l): round(float(v), 6) for l, v in zip(model.labels, p)}}
+        print(json.dumps(record, ensure_ascii=False) if args.json else
+              f"{name}\t{p.max():.4f}\t{text if isinstance(text, str) else ' | '.join(text)}")
+
+
+def _export(args):
+    from kerasft.export import export_model
+    from kerasft.tasks.task import load
+
+    model = load(_model_dir(args.model))
+    output = args.output or os.path.join(args.model, "export")
+    export_model(model, output, formats=tuple(args.format), quantization=args.quantization,
+                 overwrite=args.overwrite)
+
+
+def _data_flags(p, labels=True):
+    p.add_argument("--data", help="CSV, TSV or JSONL file")
+    p.add_argument("--text-column", default="text")
+    p.add_argument("--text-pair-column", default=None)
+    p.add_argument("--label-column", default="label" if labels else None)
+    p.add_argument("--encoding", default="utf-8")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="kerasft", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="fine-tune from a YAML config and/or flags")
+    p.add_argument("--config", help="YAML config (see configs/)")
+    p.add_argument("--name")
+    p.add_argument("--backbone")
+    p.add_argument("--dataset", help="packaged dataset: bbc_news, polarity")
+    p.add_argument("--train")
+    p.add_argument("--validation")
+    p.add_argument("--test")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--sequence-length", type=int)
+    p.add_argument("--output-dir")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any config key, e.g. --set training.learning_rate=1e-4")
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("evaluate", help="report on labelled data")
+    p.add_argument("model", help="run directory or saved model directory")
+    _data_flags(p)
+    p.add_argument("--output", help="directory for metrics.json and the confusion matrix")
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("predict", help="classify texts")
+    p.add_argument("model")
+    p.add_argument("texts", nargs="*")
+    _data_flags(p, labels=False)
+    p.add_argument("--json", action="store_true", help="one JSON record per line")
+    p.set_defaults(func=_predict)
+
+    p = sub.add_parser("export", help="SavedModel, TFLite, ONNX with a parity check")
+    p.add_argument("model")
+    p.add_argument("--format", action="append", choices=["saved_model", "tflite", "onnx"],
+                   help="repeatable; default: all three")
+    p.add_argument("--quantization", default="none")
+    p.add_argument("--output")
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=_export)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if getattr(args, "format", None) is None and args.command == "export":
+        args.format = ["saved_model", "tflite", "onnx"]
+    try:
+        args.func(args)
+    except (KerasftError, ImportError) as e:
+        print(f"kerasft {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

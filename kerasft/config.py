@@ -1,0 +1,130 @@
+"""Run configuration: defaults, YAML files, `--set a.b=value` overrides."""
+
+import copy
+import os
+
+import yaml
+
+from kerasft.errors import ConfigError
+
+DEFAULTS = {
+    "name": None,
+    "task": "text_classifier",
+    "backbone": "minilm-l6",
+    "backbone_config": {},
+    "sequence_length": 128,
+    "output_dir": "runs",
+    "data": {
+        "dataset": None,  # a packaged dataset: bbc_news, polarity
+        "train": None,
+        "validation": None,
+        "test": None,
+        "text_column": "text",
+        "text_pair_column": None,
+        "label_column": "label",
+        "encoding": "utf-8",
+        "validation_split": 0.1,
+        "test_split": 0.1,
+    },
+    "model": {"dropout": 0.1, "l2": 0.0, "pooling": "mean"},
+    "training": {
+        "epochs": 2,
+        "batch_size": 32,
+        "learning_rate": 5e-5,
+        "weight_decay": 0.01,
+        "warmup_ratio": 0.1,
+        "early_stopping_patience": 2,
+        "class_weight": None,
+        "seed": 42,
+        "mixed_precision": False,
+    },
+    "export": {"formats": [], "quantization": "none"},
+}
+
+
+def _merge(base, update, path=""):
+    for key, value in update.items():
+        where = f"{path}{key}"
+        if key not in base:
+            raise ConfigError(
+                f"Unknown config key. Received: {where}. Valid keys"
+                f"{' under ' + path[:-1] if path else ''}: {', '.join(sorted(base))}."
+            )
+        if isinstance(base[key], dict) and base[key] and not isinstance(value, dict):
+            raise ConfigError(
+                f"Config key {where} must be a mapping. Received: {where}={value!r}."
+            )
+        if isinstance(base[key], dict) and base[key]:
+            _merge(base[key], value, where + ".")
+        else:
+            base[key] = value
+    return base
+
+
+def load_config(path=None, overrides=None):
+    """Defaults, updated by the YAML file at `path`, then by `overrides`.
+
+    Args:
+        path: str or None. A YAML file.
+        overrides: dict of dotted keys -> values (`{"training.epochs": 3}`).
+
+    Raises:
+        ConfigError: unreadable YAML, unknown keys, bad values.
+    """
+    config = copy.deepcopy(DEFAULTS)
+    if path:
+        if not os.path.isfile(path):
+            raise ConfigError(f"Config file not found. Received: {path!r}.")
+        try:
+            with open(path, encoding="utf-8") as f:
+                loaded = yaml.safe_load(f) or {}
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{path} is not valid YAML: {e}") from e
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path} must hold a YAML mapping. Received: {type(loaded).__name__}.")
+        _merge(config, loaded)
+    for dotted, value in (overrides or {}).items():
+        nested = value
+        for part in reversed(dotted.split(".")):
+            nested = {part: nested}
+        _merge(config, nested)
+    validate_config(config)
+    return config
+
+
+def parse_override(text):
+    """`"training.epochs=3"` -> `("training.epochs", 3)` (YAML-typed value)."""
+    if "=" not in text:
+        raise ConfigError(f"Overrides look like key=value. Received: {text!r}.")
+    key, _, value = text.partition("=")
+    return key.strip(), yaml.safe_load(value)
+
+
+def validate_config(config):
+    training = config["training"]
+    for key in ("epochs", "batch_size"):
+        if not isinstance(training[key], int) or training[key] < 1:
+            raise ConfigError(
+                f"training.{key} must be a positive integer. "
+                f"Received: training.{key}={training[key]!r}."
+            )
+    if not isinstance(config["sequence_length"], int) or config["sequence_length"] < 2:
+        raise ConfigError(
+            "sequence_length must be an integer >= 2. "
+            f"Received: sequence_length={config['sequence_length']!r}."
+        )
+    data = config["data"]
+    if not data["dataset"] and not data["train"]:
+        raise ConfigError(
+            "No training data. Set data.train (a CSV/TSV/JSONL file) or "
+            "data.dataset (bbc_news, polarity)."
+        )
+    for key in ("validation_split", "test_split"):
+        if not 0 <= float(data[key]) < 1:
+            raise ConfigError(f"data.{key} must be in [0, 1). Received: {data[key]!r}.")
+    return config
+
+
+def dump_config(config, path):
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(config, f, sort_keys=False)

@@ -1,0 +1,85 @@
+"""Child process of `kerasft.export.tflite`: converts one SavedModel.
+
+Run as a script (`python _tflite_worker.py job.json`), so it imports only
+TensorFlow, never kerasft. The TFLite converter leaks memory on every call
+(tensorflow#122598); a process per conversion gives it all back.
+
+job.json: {"saved_model", "output", "quantization", "allow_flex_ops",
+"representative" (a .npz of int32 [n, batch, sequence] arrays or null),
+"result" (where the result JSON goes)}.
+"""
+
+import json
+import os
+import re
+import sys
+import traceback
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _representative(path, names):
+    import numpy as np
+
+    data = np.load(path)
+    n = len(data[names[0]])
+
+    def gen():
+        for i in range(n):
+            yield {name: data[name][i] for name in names}
+
+    return gen
+
+
+def _flex_ops(message):
+    """Ops named by the converter's "TF Select ops: A, B" line, and details."""
+    match = re.search(r"TF Select ops: ([^\n]+)", message)
+    ops = [op.strip() for op in match.group(1).split(",")] if match else []
+    details = re.findall(r"^\s*(tf\.\w+\(.*)$", message, flags=re.M)
+    return ops, details[:10]
+
+
+def convert(job):
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_saved_model(job["saved_model"])
+    ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    quantization = job["quantization"]
+    if quantization == "float16":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+    elif quantization == "dynamic":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    elif quantization == "int8":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = _representative(
+            job["representative"], job["input_names"])
+        if job.get("strict_int8"):
+            ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    if job["allow_flex_ops"]:
+        ops.append(tf.lite.OpsSet.SELECT_TF_OPS)
+    converter.target_spec.supported_ops = ops
+    try:
+        model = converter.convert()
+    except Exception as e:  # the converter raises ConverterError and others
+        message = str(e)
+        flex, details = _flex_ops(message)
+        return {"ok": False, "error": message[-4000:], "flex_ops": flex, "details": details}
+    with open(job["output"], "wb") as f:
+        f.write(model)
+    return {"ok": True, "size": len(model)}
+
+
+def main(path):
+    with open(path, encoding="utf-8") as f:
+        job = json.load(f)
+    try:
+        result = convert(job)
+    except Exception:  # report anything to the parent rather than die silently
+        result = {"ok": False, "error": traceback.format_exc()[-4000:], "flex_ops": []}
+    with open(job["result"], "w", encoding="utf-8") as f:
+        json.dump(result, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

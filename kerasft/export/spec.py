@@ -1,0 +1,199 @@
+"""What the exporter needs to know about a task model: `ExportSpec`.
+
+The exporter is generic over tasks. A task describes itself with an
+`ExportSpec`: the input names (from the model), the names of its outputs,
+the tokenizer and sequence length, how to compare an exported artifact's
+outputs with the Keras model's (the parity hook) and which task metric to
+report. A task class can return its own spec from `export_spec()`;
+otherwise `spec_for_model` builds a classification spec.
+"""
+
+import numpy as np
+
+from kerasft.errors import ExportError
+
+# Roles of the backbone inputs, as MediaPipe's BERT preprocessor names them.
+MEDIAPIPE_ROLES = {"token_ids": "ids", "padding_mask": "mask", "segment_ids": "segment_ids"}
+
+
+class ExportSpec:
+    """Describes a task model to the exporter.
+
+    Args:
+        input_names: list of str. The model's input names
+            (`backbone.input` keys), each an int32 `[batch, sequence]` tensor.
+        output_names: list of str. Names given to the model's outputs in
+            every exported artifact, in the order the model returns them.
+        tokenizer: `kerasft.tokenizers.Tokenizer`.
+        sequence_length: int. Tokens per example (special tokens included).
+        labels: list of str or None. Class names (classifiers).
+        task_name: str. Written into the report and the artifacts' metadata.
+        mediapipe_task: str or None. `"text_classifier"` when the TFLite
+            file can carry MediaPipe Tasks metadata.
+    """
+
+    def __init__(self, input_names, output_names, tokenizer, sequence_length,
+                 labels=None, task_name="task", mediapipe_task=None):
+        self.input_names = list(input_names)
+        self.output_names = list(output_names)
+        self.tokenizer = tokenizer
+        self.sequence_length = int(sequence_length)
+        self.labels = None if labels is None else [str(label) for label in labels]
+        self.task_name = task_name
+        self.mediapipe_task = mediapipe_task
+
+    # -- inputs ---------------------------------------------------------------
+    def encode(self, texts, length=None):
+        """Raw texts -> dict of int32 `[n, length]` arrays (right padded).
+
+        `length` defaults to `sequence_length`; texts are truncated to it.
+        """
+        length = length or self.sequence_length
+        enc = self.tokenizer.encode(list(texts), sequence_length=length)
+        n = len(enc["token_ids"])
+        token_ids = np.full((n, length), self.tokenizer.pad_token_id, dtype="int32")
+        segment_ids = np.zeros((n, length), dtype="int32")
+        padding_mask = np.zeros((n, length), dtype="int32")
+        for i, (ids, segments) in enumerate(zip(enc["token_ids"], enc["segment_ids"])):
+            token_ids[i, :len(ids)] = ids
+            segment_ids[i, :len(ids)] = segments
+            padding_mask[i, :len(ids)] = 1
+        features = {"token_ids": token_ids, "segment_ids": segment_ids,
+                    "padding_mask": padding_mask}
+        missing = [name for name in self.input_names if name not in features]
+        if missing:
+            raise ExportError(
+                "The exporter builds `token_ids`, `segment_ids` and "
+                f"`padding_mask` inputs. Received: model inputs {self.input_names}. "
+                "Give the task an `export_spec()` whose `encode` builds them."
+            )
+        return {name: features[name] for name in self.input_names}
+
+    # -- outputs --------------------------------------------------------------
+    def named_outputs(self, outputs):
+        """The model's outputs (tensor, list or dict) -> dict by output name."""
+        if isinstance(outputs, dict):
+            return {name: outputs[name] for name in self.output_names}
+        if isinstance(outputs, (list, tuple)):
+            return dict(zip(self.output_names, outputs))
+        return {self.output_names[0]: outputs}
+
+    def serving_outputs(self, outputs):
+        """Outputs of the raw-string SavedModel signature (a dict of tensors)."""
+        return self.named_outputs(outputs)
+
+    def compare(self, reference, candidate, features):
+        """The parity hook: how far `candidate` is from `reference`.
+
+        Args:
+            reference, candidate: dict of output name -> numpy array.
+            features: the inputs both were computed on.
+
+        Returns:
+            dict with `max_abs_diff` (over real tokens for per-token
+            outputs) and `top1_agreement` (argmax over the last axis).
+        """
+        mask = features.get("padding_mask")
+        diffs, agree = [], []
+        for name in self.output_names:
+            ref = np.asarray(reference[name], dtype="float64")
+            got = np.asarray(candidate[name], dtype="float64")
+            keep = np.ones(ref.shape[:-1], dtype=bool)
+            if ref.ndim == 3 and mask is not None:  # per-token outputs
+                keep = mask[:, :ref.shape[1]].astype(bool)
+            diffs.append(float(np.abs(ref - got)[keep].max()) if keep.any() else 0.0)
+            agree.append((ref.argmax(-1) == got.argmax(-1))[keep])
+        agreement = float(np.concatenate([a.ravel() for a in agree]).mean())
+        return {"max_abs_diff": max(diffs), "top1_agreement": agreement}
+
+    def metric(self, outputs, labels):
+        """The task metric of `outputs` against true `labels` (or None)."""
+        return None
+
+    def decode(self, outputs):
+        """Human-readable predictions (used by runners and the CLI)."""
+        return outputs
+
+
+class ClassificationSpec(ExportSpec):
+    """`ExportSpec` of a text classifier: one probabilities output."""
+
+    def __init__(self, input_names, tokenizer, sequence_length, labels,
+                 output_name="probabilities", task_name="text_classifier"):
+        super().__init__(input_names, [output_name], tokenizer, sequence_length,
+                         labels=labels, task_name=task_name,
+                         mediapipe_task="text_classifier")
+
+    def serving_outputs(self, outputs):
+        import tensorflow as tf
+
+        named = self.named_outputs(outputs)
+        probabilities = named[self.output_names[0]]
+        names = tf.constant(self.labels)
+        named["label"] = tf.gather(names, tf.argmax(probabilities, axis=-1))
+        return named
+
+    def metric(self, outputs, labels):
+        if labels is None:
+            return None
+        index = {name: i for i, name in enumerate(self.labels)}
+        truth = np.array([index.get(str(label), -1) for label in labels])
+        unknown = [labels[i] for i in np.flatnonzero(truth < 0)[:5]]
+        if unknown:
+            raise ExportError(
+                f"Parity labels must be among the model's labels {self.labels}. "
+                f"Received: unknown labels {unknown}. Pass the held-out labels as "
+                "label names."
+            )
+        predicted = np.asarray(outputs[self.output_names[0]]).argmax(-1)
+        return {"accuracy": float((predicted == truth).mean())}
+
+    def decode(self, outputs):
+        probabilities = np.asarray(outputs[self.output_names[0]])
+        return [
+            {"label": self.labels[int(row.argmax())],
+             "scores": {name: float(p) for name, p in zip(self.labels, row)}}
+            for row in probabilities
+        ]
+
+
+def _tokenizer_of(model):
+    preprocessor = getattr(model, "preprocessor", None)
+    return getattr(preprocessor, "tokenizer", None)
+
+
+def spec_for_model(model, tokenizer=None, sequence_length=None):
+    """Returns the `ExportSpec` of `model`.
+
+    Uses `model.export_spec(tokenizer=..., sequence_length=...)` when the
+    task defines one; otherwise a classifier with `model.labels`.
+
+    Raises:
+        ExportError: the model has no tokenizer, or no labels and no spec.
+    """
+    tokenizer = tokenizer or _tokenizer_of(model)
+    if tokenizer is None:
+        raise ExportError(
+            "Exporting needs the model's tokenizer (it is written beside the "
+            "artifacts and built into the SavedModel and TFLite metadata). "
+            f"Received: a model without one (model.preprocessor="
+            f"{getattr(model, 'preprocessor', None)!r}). Build the model with "
+            "`from_pretrained` / `kerasft.load`, or pass `tokenizer=`."
+        )
+    preprocessor = getattr(model, "preprocessor", None)
+    sequence_length = int(sequence_length or getattr(preprocessor, "sequence_length", 0) or 128)
+    if hasattr(model, "export_spec"):
+        return model.export_spec(tokenizer=tokenizer, sequence_length=sequence_length)
+    labels = getattr(model, "labels", None)
+    if not labels:
+        raise ExportError(
+            "Exporting a model that is not a classifier needs an `export_spec()` "
+            "method describing its outputs. Received: a model with no "
+            "`labels` and no `export_spec`. Define `export_spec` on the task."
+        )
+    if isinstance(model.input, dict):
+        input_names = list(model.input)
+    else:
+        input_names = [t.name for t in model.inputs]
+    return ClassificationSpec(input_names, tokenizer, sequence_length, labels,
+                              task_name=getattr(model, "task_name", "text_classifier"))

@@ -1,0 +1,175 @@
+"""TFLite export: fixed-shape SavedModel -> `.tflite` in a child process.
+
+Builtin ops only by default. If the graph needs TensorFlow ops that TFLite
+has no builtin kernel for (Flex / SELECT_TF_OPS), the export fails naming
+them, unless `allow_flex_ops=True` (then the app must link the Flex delegate,
+about +6 MB, and MediaPipe Tasks cannot run the file).
+
+Quantization:
+    none     fp32 weights and activations.
+    float16  fp16 weights, dequantized at load time (half the size).
+    dynamic  int8 weights, activations quantized on the fly (about 1/4).
+    int8     int8 weights and activations, calibrated on representative
+             texts; ids/mask inputs stay int32, outputs float32. Strict
+             int8 kernels are tried first; ops without one fall back to
+             float (reported as `int8_fallback`).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+from kerasft.errors import ExportError
+from kerasft.export import tflite_metadata
+
+QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+_WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_tflite_worker.py")
+
+
+def _run_worker(job, timeout):
+    with tempfile.TemporaryDirectory(prefix="kerasft-tflite-") as tmp:
+        job_path = os.path.join(tmp, "job.json")
+        job["result"] = os.path.join(tmp, "result.json")
+        with open(job_path, "w", encoding="utf-8") as f:
+            json.dump(job, f)
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        try:
+            proc = subprocess.run([sys.executable, _WORKER, job_path], env=env,
+                                  capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            raise ExportError(
+                f"The TFLite conversion did not finish in {timeout} s. Received: "
+                f"quantization={job['quantization']!r}. Raise `timeout` or export "
+                "a smaller model."
+            ) from e
+        if not os.path.isfile(job["result"]):
+            raise ExportError(
+                "The TFLite converter process died (exit code "
+                f"{proc.returncode}; out of memory?). Received its last output: "
+                f"{(proc.stderr or proc.stdout)[-1500:]}. Free memory or export "
+                "a smaller model."
+            )
+        with open(job["result"], encoding="utf-8") as f:
+            return json.load(f)
+
+
+def _flex_error(result):
+    ops = ", ".join(result["flex_ops"])
+    details = "\n    ".join(result.get("details") or [])
+    return ExportError(
+        "The model converts to TFLite only with TensorFlow (Flex) ops, which have "
+        "no TFLite builtin kernel, so the .tflite would need the Flex delegate "
+        f"(+6 MB to the app; MediaPipe Tasks cannot run it). Received: ops {ops}"
+        + (f" at\n    {details}\n" if details else ". ")
+        + "Pass allow_flex_ops=True (CLI: --allow-flex-ops) to accept them, or "
+        "replace the layers that use these ops."
+    )
+
+
+def flex_ops_in(model_bytes):
+    """Names of the Flex (TensorFlow) ops a TFLite model uses."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    model = schema.Model.GetRootAs(model_bytes, 0)
+    names = set()
+    for i in range(model.OperatorCodesLength()):
+        custom = model.OperatorCodes(i).CustomCode()
+        if custom and custom.decode().startswith("Flex"):
+            names.add(custom.decode()[len("Flex"):])
+    return sorted(names)
+
+
+def convert_saved_model(saved_model_dir, output, quantization="none", *, input_names=(),
+                        representative=None, allow_flex_ops=False, timeout=1800):
+    """Converts a fixed-shape SavedModel to `output` in a child process.
+
+    Args:
+        saved_model_dir: str. A SavedModel with one `serving_default`
+            signature over fixed shapes (`export_fixed_saved_model`).
+        output: str. The `.tflite` path.
+        quantization: str. One of `QUANTIZATIONS`.
+        input_names: list of str. Signature input names (int8 calibration).
+        representative: dict of name -> int32 `[n, batch, sequence]` arrays,
+            the calibration inputs (int8 only).
+        allow_flex_ops: bool. Accept TensorFlow (Flex) ops.
+        timeout: float. Seconds before the conversion is abandoned.
+
+    Returns:
+        dict: `size` in bytes, `flex_ops` used, and `int8_fallback` (int8).
+
+    Raises:
+        ExportError: unknown quantization, missing calibration data, Flex
+            ops needed but not allowed, or a converter failure.
+    """
+    if quantization not in QUANTIZATIONS:
+        raise ExportError(
+            f"Unknown TFLite quantization. Received: quantization={quantization!r}. "
+            f"Use one of {', '.join(QUANTIZATIONS)}."
+        )
+    job = {"saved_model": saved_model_dir, "output": output, "quantization": quantization,
+           "allow_flex_ops": bool(allow_flex_ops), "input_names": list(input_names),
+           "representative": None}
+    with tempfile.TemporaryDirectory(prefix="kerasft-calib-") as tmp:
+        if quantization == "int8":
+            if not representative:
+                raise ExportError(
+                    "Full int8 quantization is calibrated on representative inputs. "
+                    "Received: representative=None. Pass `representative_texts=` "
+                    "(a few hundred training texts)."
+                )
+            job["representative"] = os.path.join(tmp, "calibration.npz")
+            np.savez(job["representative"], **representative)
+            job["strict_int8"] = True
+        result = _run_worker(job, timeout)
+        fallback = False
+        if quantization == "int8" and not result["ok"] and not result["flex_ops"]:
+            job["strict_int8"] = False
+            result = _run_worker(job, timeout)
+            fallback = True
+    if not result["ok"]:
+        if result["flex_ops"]:
+            raise _flex_error(result)
+        raise ExportError(
+            "The TFLite converter failed. Received: quantization="
+            f"{quantization!r}, converter error:\n{result['error'][-2000:]}\nReport it "
+            "with the model's architecture, or export without TFLite."
+        )
+    with open(output, "rb") as f:
+        flex = flex_ops_in(f.read())
+    info = {"size": result["size"], "flex_ops": flex}
+    if quantization == "int8":
+        info["int8_fallback"] = fallback
+    return info
+
+
+def add_mediapipe_metadata(path, spec):
+    """Writes MediaPipe TextClassifier metadata (vocabulary and labels) into
+    the `.tflite` at `path`. Returns True when written, else a reason."""
+    from kerasft.export.spec import MEDIAPIPE_ROLES
+
+    if spec.mediapipe_task != "text_classifier":
+        return f"task {spec.task_name!r} has no MediaPipe Tasks text API"
+    if spec.tokenizer.model_type != "WordPiece":
+        return f"MediaPipe BERT metadata needs WordPiece; got {spec.tokenizer.model_type}"
+    with open(path, "rb") as f:
+        model = f.read()
+    roles = []
+    for name in tflite_metadata.model_input_names(model):
+        key = name.split("serving_default_", 1)[-1].rsplit(":", 1)[0]
+        if key not in MEDIAPIPE_ROLES:
+            return f"input {name!r} has no MediaPipe BERT role"
+        roles.append(MEDIAPIPE_ROLES[key])
+    if sorted(roles) != sorted(MEDIAPIPE_ROLES.values()):
+        return f"MediaPipe BERT models take ids, mask and segment_ids; got {roles}"
+    metadata = tflite_metadata.bert_classifier_metadata(roles, name=spec.task_name)
+    vocab = ("\n".join(spec.tokenizer.vocabulary) + "\n").encode("utf-8")
+    labels = ("\n".join(spec.labels) + "\n").encode("utf-8")
+    out = tflite_metadata.populate_metadata(model, metadata, {
+        tflite_metadata.VOCAB_FILE: vocab, tflite_metadata.LABELS_FILE: labels})
+    with open(path, "wb") as f:
+        f.write(out)
+    return True
