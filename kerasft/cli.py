@@ -31,23 +31,21 @@ def _train(args):
     train_from_config(config, overwrite=args.overwrite)
 
 
-def _read_args(args, require_labels):
-    from kerasft.data.readers import read_texts
-
-    return read_texts(args.data, text_column=args.text_column, label_column=args.label_column,
-                      text_pair_column=args.text_pair_column, encoding=args.encoding,
-                      require_labels=require_labels)
+def _read_args(model, args, require_labels):
+    data_config = {"text_column": args.text_column, "label_column": args.label_column,
+                   "text_pair_column": args.text_pair_column, "encoding": args.encoding}
+    return model.read_data(args.data, data_config, require_labels=require_labels)
 
 
 def _evaluate(args):
-    from kerasft.evaluation.classification import format_report
     from kerasft.tasks.task import load
 
     model = load(_model_dir(args.model))
-    data = _read_args(args, require_labels=True)
-    x = data.texts if data.pairs is None else (data.texts, data.pairs)
-    report = model.evaluate_report(x, data.labels, output_dir=args.output)
-    print(format_report(report))
+    if not args.data:
+        raise KerasftError("`kerasft evaluate` needs --data FILE with labels.")
+    x, y = model.inputs_targets(_read_args(model, args, require_labels=True))
+    report = model.evaluate_report(x, y, output_dir=args.output)
+    print(model.format_report(report))
     if args.output:
         print(f"Report written to {args.output}")
 
@@ -57,20 +55,18 @@ def _predict(args):
 
     model = load(_model_dir(args.model))
     if args.data:
-        data = _read_args(args, require_labels=False)
-        texts = data.texts if data.pairs is None else (data.texts, data.pairs)
+        x, _ = model.inputs_targets(_read_args(model, args, require_labels=False))
     elif args.texts:
-        texts = list(args.texts)
+        x = list(args.texts)
     else:
-        raise KerasftError("Give texts to classify, or --data FILE.")
-    probabilities = model.predict(texts)
-    names = model.label_vocabulary.decode(probabilities.argmax(-1))
-    rows = texts if isinstance(texts, list) else list(zip(*texts))
-    for text, name, p in zip(rows, names, probabilities):
-        record = {"text": text, "label": name, "score": round(float(p.max()), 6),
-                  "scores": {str(l): round(float(v), 6) for l, v in zip(model.labels, p)}}
-        print(json.dumps(record, ensure_ascii=False) if args.json else
-              f"{name}\t{p.max():.4f}\t{text if isinstance(text, str) else ' | '.join(text)}")
+        raise KerasftError("Give texts to predict on, or --data FILE.")
+    rows = x if isinstance(x, list) else list(zip(*x))
+    for text, record in zip(rows, model.predict_records(x)):
+        if args.json:
+            print(json.dumps({"input": text, **record}, ensure_ascii=False))
+        else:
+            summary = {k: v for k, v in record.items() if k != "scores"}
+            print(f"{json.dumps(summary, ensure_ascii=False)}\t{text}")
 
 
 def _export(args):

@@ -100,8 +100,22 @@ def parse_override(text):
     return key.strip(), yaml.safe_load(value)
 
 
+_FLOAT_KEYS = ("learning_rate", "weight_decay", "warmup_ratio")
+
+
 def validate_config(config):
     training = config["training"]
+    for key in _FLOAT_KEYS:
+        value = training[key]
+        try:
+            # YAML 1.1 reads "1e-3" as a string; accept it as a number.
+            training[key] = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"training.{key} must be a number. Received: training.{key}={value!r}."
+            ) from None
+        if training[key] < 0:
+            raise ConfigError(f"training.{key} must be >= 0. Received: {value!r}.")
     for key in ("epochs", "batch_size"):
         if not isinstance(training[key], int) or training[key] < 1:
             raise ConfigError(

@@ -44,6 +44,12 @@ def pooled_output(backbone, inputs, pooling):
         raise ValueError(
             f"`pooling` must be one of {POOLINGS}. Received: pooling={pooling!r}"
         )
+    if pooling != "pooled":
+        # An unused pooler would only draw "no gradient" warnings and
+        # optimizer slots.
+        for layer in backbone.layers:
+            if layer.name in ("pooled_dense", "pooler_dense"):
+                layer.trainable = False
     outputs = backbone(inputs)
     if pooling == "pooled":
         if not (isinstance(outputs, dict) and "pooled_output" in outputs):

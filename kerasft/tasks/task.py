@@ -98,6 +98,44 @@ class Task(keras.Model):
         """Constructor arguments other than backbone and preprocessor."""
         return {}
 
+    # -- hooks used by runs (CLI/YAML) ---------------------------------------
+    @classmethod
+    def read_data(cls, path, data_config, require_labels=True):
+        """Reads one data file for this task (default: CSV/TSV/JSONL texts)."""
+        from kerasft.data.readers import read_texts
+
+        return read_texts(
+            path, text_column=data_config["text_column"],
+            label_column=data_config["label_column"] if require_labels else None,
+            text_pair_column=data_config["text_pair_column"],
+            encoding=data_config["encoding"], require_labels=require_labels)
+
+    @classmethod
+    def split_data(cls, data, fraction, seed):
+        """Splits off `fraction` of `data`; returns `(rest, part)`."""
+        from kerasft.data.splits import train_test_split
+
+        return train_test_split(data, test_size=fraction, seed=seed)
+
+    @classmethod
+    def inputs_targets(cls, data):
+        """`(x, y)` for `fit`/`evaluate_report` from what `read_data` returns."""
+        x = data.texts if data.pairs is None else (data.texts, data.pairs)
+        return x, data.labels
+
+    @classmethod
+    def task_kwargs_from_data(cls, train):
+        """Constructor arguments learnt from the training data (labels...)."""
+        return {}
+
+    @staticmethod
+    def format_report(report):
+        return json.dumps(report, indent=2, default=str)
+
+    def predict_records(self, x, batch_size=32):
+        """JSON-ready predictions, one dict per input (used by the CLI)."""
+        raise NotImplementedError
+
     # -- data ----------------------------------------------------------------
     def _features(self, x, name="x", progress=True):
         texts, pairs = split_texts(x, name)

@@ -121,7 +121,28 @@ class TextClassifier(Task):
     def save_extras(self, directory):
         self.label_vocabulary.save(os.path.join(directory, LABELS_FILE))
 
+    @classmethod
+    def task_kwargs_from_data(cls, train):
+        from kerasft.data.label_vocabulary import LabelVocabulary
+
+        return {"labels": LabelVocabulary.from_labels(train.labels).labels}
+
+    @staticmethod
+    def format_report(report):
+        from kerasft.evaluation.classification import format_report
+
+        return format_report(report)
+
     # -- predictions and reports --------------------------------------------
+    def predict_records(self, x, batch_size=32):
+        probabilities = self.predict(x, batch_size=batch_size)
+        names = self.label_vocabulary.decode(probabilities.argmax(-1))
+        return [
+            {"label": name, "score": float(p.max()),
+             "scores": {str(label): float(v) for label, v in zip(self.labels, p)}}
+            for name, p in zip(names, probabilities)
+        ]
+
     def predict_labels(self, x, batch_size=32):
         """Label names of the most probable class for each text."""
         probabilities = self.predict(x, batch_size=batch_size)

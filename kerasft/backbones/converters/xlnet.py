@@ -1,16 +1,17 @@
 """XLNet (`model_type="xlnet"`): keras-hub has the backbone, not a converter.
 
 Maps `XLNetModel` tensors (and `transformer.`-prefixed task saves) onto
-`keras_hub.models.XLNetBackbone`. Both store the projections as
+kerasft's `XLNetBackbone` (keras-hub's, with its batch bugs fixed; see
+`xlnet_backbone.py`). Both store the projections as
 `[hidden, heads, head_dim]`, so they copy unchanged; the relative-attention
 biases map as `r_w_bias` -> content, `r_r_bias` -> positional,
 `r_s_bias` -> segment, `seg_embed` -> segment encoding.
 """
 
 import numpy as np
-from keras_hub.models import XLNetBackbone
 
 from kerasft.backbones.converters.conversion import check_layer_norm_epsilon
+from kerasft.backbones.converters.xlnet_backbone import XLNetBackbone
 from kerasft.errors import CheckpointError
 
 backbone_cls = XLNetBackbone

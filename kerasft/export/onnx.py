@@ -1,0 +1,116 @@
+"""ONNX export through Keras' own `model.export(format="onnx")` (tf2onnx).
+
+Inputs are int32 `[batch, sequence]` with both axes dynamic (named `batch`
+and `sequence`); outputs are renamed from tf2onnx's `Identity:0` to the
+task's output names (`probabilities`). Optional ONNX Runtime dynamic int8
+quantization of the weights (`quantize_dynamic`).
+"""
+
+import os
+
+from kerasft.errors import ExportError
+
+MIN_OPSET = 17
+QUANTIZATIONS = ("none", "dynamic")
+
+
+def _require(module, pip_name):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise ImportError(
+            f"ONNX export needs `{pip_name}`. Install it with:\n"
+            f"    pip install '{pip_name}'"
+        ) from e
+
+
+def _rename(path, output_names, per_token):
+    onnx = _require("onnx", "onnx>=1.16")
+    model = onnx.load(path)
+    graph = model.graph
+    mapping = {o.name: new for o, new in zip(graph.output, output_names)}
+    for node in graph.node:
+        for i, name in enumerate(node.output):
+            node.output[i] = mapping.get(name, name)
+        for i, name in enumerate(node.input):
+            node.input[i] = mapping.get(name, name)
+    for value in graph.output:
+        value.name = mapping.get(value.name, value.name)
+        dims = value.type.tensor_type.shape.dim
+        if len(dims):
+            dims[0].dim_param = "batch"
+        if per_token and len(dims) > 1:
+            dims[1].dim_param = "sequence"
+    for value in graph.input:
+        dims = value.type.tensor_type.shape.dim
+        for dim, name in zip(dims, ("batch", "sequence")):
+            dim.dim_param = name
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
+def export_onnx(model, spec, path, opset=MIN_OPSET):
+    """Writes `model` as ONNX with dynamic batch and sequence axes.
+
+    Args:
+        model: the Keras task model.
+        spec: `ExportSpec` (input and output names).
+        path: str. The `.onnx` file.
+        opset: int. ONNX opset, at least 17.
+
+    Raises:
+        ExportError: `opset` below 17 or a tf2onnx failure.
+    """
+    if int(opset) < MIN_OPSET:
+        raise ExportError(
+            f"ONNX export needs opset >= {MIN_OPSET} (LayerNormalization). "
+            f"Received: opset={opset}. Use {MIN_OPSET} or later."
+        )
+    _require("tf2onnx", "tf2onnx>=1.17,<1.18")
+    import tensorflow as tf
+
+    signature = [{name: tf.TensorSpec([None, None], tf.int32, name=name)
+                  for name in spec.input_names}]
+    try:
+        model.export(path, format="onnx", input_signature=signature,
+                     opset_version=int(opset), verbose=False)
+    except Exception as e:  # tf2onnx raises many types
+        raise ExportError(
+            f"tf2onnx could not convert the model: {type(e).__name__}: {e}. "
+            f"Received: opset={opset}. Try another opset or export without ONNX."
+        ) from e
+    names = sorted(spec.output_names) if isinstance(model.output, dict) else spec.output_names
+    per_token = len(model.outputs[0].shape) == 3
+    _rename(path, names, per_token)
+    return {"size": os.path.getsize(path), "opset": int(opset)}
+
+
+def quantize_onnx(source, path):
+    """ONNX Runtime dynamic quantization: int8 weights of MatMul/Gemm.
+
+    The graph is first shape-inferred and optimized
+    (`quant_pre_process`), as ONNX Runtime recommends.
+    """
+    import logging
+    import tempfile
+
+    quantization = _require("onnxruntime.quantization", "onnxruntime>=1.18")
+    with tempfile.TemporaryDirectory(prefix="kerasft-ort-") as tmp:
+        prepared = os.path.join(tmp, "prepared.onnx")
+        try:
+            from onnxruntime.quantization.shape_inference import quant_pre_process
+
+            quant_pre_process(source, prepared)
+        except Exception:  # pre-processing is an optimization only
+            prepared = source
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)
+        try:
+            quantization.quantize_dynamic(prepared, path,
+                                          weight_type=quantization.QuantType.QInt8)
+        finally:
+            root.setLevel(level)
+    return {"size": os.path.getsize(path)}
