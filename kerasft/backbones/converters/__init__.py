@@ -18,6 +18,7 @@ CONVERTERS = {
     "albert": "albert",
     "bert": "bert",
     "distilbert": "distilbert",
+    "electra": "electra",
     "gpt2": "gpt2",
     "roberta": "roberta",
     "xlm-roberta": "xlm_roberta",

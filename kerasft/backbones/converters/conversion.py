@@ -58,10 +58,10 @@ def load_converted(directory, converter, overrides):
         converter.convert_weights(backbone, reader, config)
     if reader.skipped:
         warnings.warn(
-            f"The checkpoint in {directory} has no {reader.skipped}; those "
-            "weights keep their random initial values (a task model saved "
-            "without them). Fine-tune before using outputs that depend on "
-            "them.",
+            f"The checkpoint in {directory} has no {reader.skipped} (task "
+            "models and some architectures save none); those weights keep "
+            "their random initial values. Fine-tune before using outputs "
+            "that depend on them, such as `pooled_output`.",
             stacklevel=2,
         )
     return backbone
