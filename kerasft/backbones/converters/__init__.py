@@ -17,6 +17,7 @@ from kerasft.backbones.architectures import register_architecture
 CONVERTERS = {
     "albert": "albert",
     "bert": "bert",
+    "deberta-v2": "deberta_v2",
     "distilbert": "distilbert",
     "electra": "electra",
     "gpt2": "gpt2",
