@@ -16,6 +16,7 @@ from kerasft.backbones.architectures import register_architecture
 # Hugging Face `model_type` -> converter module in this package.
 CONVERTERS = {
     "albert": "albert",
+    "bart": "bart",
     "bert": "bert",
     "deberta-v2": "deberta_v2",
     "distilbert": "distilbert",

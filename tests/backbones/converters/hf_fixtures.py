@@ -173,3 +173,32 @@ def encoder_difference(directory, model, layer=None, torch_inputs=None, **overri
     expected = outputs.last_hidden_state if layer is None else outputs.hidden_states[layer]
     got = backbone({name: inputs[name] for name in backbone.input})
     return max_difference(got, expected, inputs["padding_mask"])
+
+
+
+def seq2seq_difference(directory, model, **overrides):
+    """(encoder, decoder) max |difference| between kerasft's encoder-decoder
+    backbone and the transformers `model`: `SAMPLE` in, `SAMPLE` shifted by
+    two as decoder inputs, both padded."""
+    import kerasft
+
+    backbone, _ = kerasft.from_pretrained(directory, **overrides)
+    encoder = padded_inputs(directory)
+    decoder = padded_inputs(directory, texts=SAMPLE[2:] + SAMPLE[:2])
+    outputs = torch_outputs(
+        model, input_ids=encoder["token_ids"], attention_mask=encoder["padding_mask"],
+        decoder_input_ids=decoder["token_ids"],
+        decoder_attention_mask=decoder["padding_mask"],
+    )
+    got = backbone({
+        "encoder_token_ids": encoder["token_ids"],
+        "encoder_padding_mask": encoder["padding_mask"],
+        "decoder_token_ids": decoder["token_ids"],
+        "decoder_padding_mask": decoder["padding_mask"],
+    })
+    return (
+        max_difference(got["encoder_sequence_output"],
+                       outputs.encoder_last_hidden_state, encoder["padding_mask"]),
+        max_difference(got["decoder_sequence_output"], outputs.last_hidden_state,
+                       decoder["padding_mask"]),
+    )
