@@ -4,9 +4,11 @@ Run as a script (`python _tflite_worker.py job.json`), so it imports only
 TensorFlow, never kerasft. The TFLite converter leaks memory on every call
 (tensorflow#122598); a process per conversion gives it all back.
 
-job.json: {"saved_model", "output", "quantization", "allow_flex_ops",
-"representative" (a .npz of int32 [n, batch, sequence] arrays or null),
-"result" (where the result JSON goes)}.
+job.json: {"saved_model", "outputs" ({quantization: path}), "allow_flex_ops",
+"input_names", "representative" (a .npz of int32 [n, batch, sequence] arrays
+or null), "result" (where the result JSON goes)}. One process converts every
+quantization of one model: TensorFlow is imported once, and whatever the
+converter leaks goes when the process ends.
 """
 
 import json
@@ -39,12 +41,11 @@ def _flex_ops(message):
     return ops, details[:10]
 
 
-def convert(job):
+def convert(job, quantization, output, strict_int8=True):
     import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_saved_model(job["saved_model"])
     ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    quantization = job["quantization"]
     if quantization == "float16":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]
@@ -54,7 +55,7 @@ def convert(job):
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = _representative(
             job["representative"], job["input_names"])
-        if job.get("strict_int8"):
+        if strict_int8:
             ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     if job["allow_flex_ops"]:
         ops.append(tf.lite.OpsSet.SELECT_TF_OPS)
@@ -65,20 +66,37 @@ def convert(job):
         message = str(e)
         flex, details = _flex_ops(message)
         return {"ok": False, "error": message[-4000:], "flex_ops": flex, "details": details}
-    with open(job["output"], "wb") as f:
+    with open(output, "wb") as f:
         f.write(model)
     return {"ok": True, "size": len(model)}
+
+
+def convert_one(job, quantization, output):
+    """Strict int8 first; if that fails (not for Flex ops), int8 with float
+    fallback for the ops that have no int8 kernel."""
+    result = convert(job, quantization, output)
+    if quantization == "int8":
+        result["int8_fallback"] = False
+        if not result["ok"] and not result["flex_ops"]:
+            result = convert(job, quantization, output, strict_int8=False)
+            result["int8_fallback"] = True
+    return result
 
 
 def main(path):
     with open(path, encoding="utf-8") as f:
         job = json.load(f)
-    try:
-        result = convert(job)
-    except Exception:  # report anything to the parent rather than die silently
-        result = {"ok": False, "error": traceback.format_exc()[-4000:], "flex_ops": []}
-    with open(job["result"], "w", encoding="utf-8") as f:
-        json.dump(result, f)
+    results = {}
+    for quantization, output in job["outputs"].items():
+        try:
+            results[quantization] = convert_one(job, quantization, output)
+        except Exception:  # report anything to the parent rather than die silently
+            results[quantization] = {"ok": False, "flex_ops": [],
+                                     "error": traceback.format_exc()[-4000:]}
+        with open(job["result"], "w", encoding="utf-8") as f:
+            json.dump(results, f)
+        if not results[quantization]["ok"]:
+            break
 
 
 if __name__ == "__main__":

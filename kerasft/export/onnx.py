@@ -73,9 +73,12 @@ def export_onnx(model, spec, path, opset=MIN_OPSET):
 
     signature = [{name: tf.TensorSpec([None, None], tf.int32, name=name)
                   for name in spec.input_names}]
+    import keras
+
     try:
-        model.export(path, format="onnx", input_signature=signature,
-                     opset_version=int(opset), verbose=False)
+        # The base method: tasks override `export` with kerasft's exporter.
+        keras.Model.export(model, path, format="onnx", input_signature=signature,
+                           opset_version=int(opset), verbose=False)
     except Exception as e:  # tf2onnx raises many types
         raise ExportError(
             f"tf2onnx could not convert the model: {type(e).__name__}: {e}. "
@@ -90,27 +93,17 @@ def export_onnx(model, spec, path, opset=MIN_OPSET):
 def quantize_onnx(source, path):
     """ONNX Runtime dynamic quantization: int8 weights of MatMul/Gemm.
 
-    The graph is first shape-inferred and optimized
-    (`quant_pre_process`), as ONNX Runtime recommends.
+    (ONNX Runtime's optional `quant_pre_process` is not run: it writes
+    temporary files into the working directory.)
     """
     import logging
-    import tempfile
 
     quantization = _require("onnxruntime.quantization", "onnxruntime>=1.18")
-    with tempfile.TemporaryDirectory(prefix="kerasft-ort-") as tmp:
-        prepared = os.path.join(tmp, "prepared.onnx")
-        try:
-            from onnxruntime.quantization.shape_inference import quant_pre_process
-
-            quant_pre_process(source, prepared)
-        except Exception:  # pre-processing is an optimization only
-            prepared = source
-        root = logging.getLogger()
-        level = root.level
-        root.setLevel(logging.ERROR)
-        try:
-            quantization.quantize_dynamic(prepared, path,
-                                          weight_type=quantization.QuantType.QInt8)
-        finally:
-            root.setLevel(level)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # silences the "consider pre-processing" hint
+    try:
+        quantization.quantize_dynamic(source, path, weight_type=quantization.QuantType.QInt8)
+    finally:
+        root.setLevel(level)
     return {"size": os.path.getsize(path)}

@@ -43,10 +43,10 @@ def _run_worker(job, timeout):
         except subprocess.TimeoutExpired as e:
             raise ExportError(
                 f"The TFLite conversion did not finish in {timeout} s. Received: "
-                f"quantization={job['quantization']!r}. Raise `timeout` or export "
+                f"quantizations={list(job['outputs'])}. Raise `timeout` or export "
                 "a smaller model."
             ) from e
-        if not os.path.isfile(job["result"]):
+        if not os.path.isfile(job["result"]) or proc.returncode != 0:
             raise ExportError(
                 "The TFLite converter process died (exit code "
                 f"{proc.returncode}; out of memory?). Received its last output: "
@@ -83,38 +83,38 @@ def flex_ops_in(model_bytes):
     return sorted(names)
 
 
-def convert_saved_model(saved_model_dir, output, quantization="none", *, input_names=(),
-                        representative=None, allow_flex_ops=False, timeout=1800):
-    """Converts a fixed-shape SavedModel to `output` in a child process.
+def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representative=None,
+                        allow_flex_ops=False, timeout=1800):
+    """Converts a fixed-shape SavedModel to `.tflite` files in one child process.
 
     Args:
         saved_model_dir: str. A SavedModel with one `serving_default`
             signature over fixed shapes (`export_fixed_saved_model`).
-        output: str. The `.tflite` path.
-        quantization: str. One of `QUANTIZATIONS`.
+        outputs: dict of quantization (one of `QUANTIZATIONS`) -> path.
         input_names: list of str. Signature input names (int8 calibration).
         representative: dict of name -> int32 `[n, batch, sequence]` arrays,
             the calibration inputs (int8 only).
         allow_flex_ops: bool. Accept TensorFlow (Flex) ops.
-        timeout: float. Seconds before the conversion is abandoned.
+        timeout: float. Seconds before the conversions are abandoned.
 
     Returns:
-        dict: `size` in bytes, `flex_ops` used, and `int8_fallback` (int8).
+        dict of quantization -> `{"size", "flex_ops"[, "int8_fallback"]}`.
 
     Raises:
         ExportError: unknown quantization, missing calibration data, Flex
             ops needed but not allowed, or a converter failure.
     """
-    if quantization not in QUANTIZATIONS:
-        raise ExportError(
-            f"Unknown TFLite quantization. Received: quantization={quantization!r}. "
-            f"Use one of {', '.join(QUANTIZATIONS)}."
-        )
-    job = {"saved_model": saved_model_dir, "output": output, "quantization": quantization,
+    for quantization in outputs:
+        if quantization not in QUANTIZATIONS:
+            raise ExportError(
+                "Unknown TFLite quantization. Received: "
+                f"quantization={quantization!r}. Use one of {', '.join(QUANTIZATIONS)}."
+            )
+    job = {"saved_model": saved_model_dir, "outputs": dict(outputs),
            "allow_flex_ops": bool(allow_flex_ops), "input_names": list(input_names),
            "representative": None}
     with tempfile.TemporaryDirectory(prefix="kerasft-calib-") as tmp:
-        if quantization == "int8":
+        if "int8" in outputs:
             if not representative:
                 raise ExportError(
                     "Full int8 quantization is calibrated on representative inputs. "
@@ -123,27 +123,26 @@ def convert_saved_model(saved_model_dir, output, quantization="none", *, input_n
                 )
             job["representative"] = os.path.join(tmp, "calibration.npz")
             np.savez(job["representative"], **representative)
-            job["strict_int8"] = True
-        result = _run_worker(job, timeout)
-        fallback = False
-        if quantization == "int8" and not result["ok"] and not result["flex_ops"]:
-            job["strict_int8"] = False
-            result = _run_worker(job, timeout)
-            fallback = True
-    if not result["ok"]:
-        if result["flex_ops"]:
-            raise _flex_error(result)
-        raise ExportError(
-            "The TFLite converter failed. Received: quantization="
-            f"{quantization!r}, converter error:\n{result['error'][-2000:]}\nReport it "
-            "with the model's architecture, or export without TFLite."
-        )
-    with open(output, "rb") as f:
-        flex = flex_ops_in(f.read())
-    info = {"size": result["size"], "flex_ops": flex}
-    if quantization == "int8":
-        info["int8_fallback"] = fallback
-    return info
+        results = _run_worker(job, timeout)
+    infos = {}
+    for quantization, output in outputs.items():
+        result = results.get(quantization)
+        if result is None:
+            continue
+        if not result["ok"]:
+            if result["flex_ops"]:
+                raise _flex_error(result)
+            raise ExportError(
+                "The TFLite converter failed. Received: quantization="
+                f"{quantization!r}, converter error:\n{result['error'][-2000:]}\nReport "
+                "it with the model's architecture, or export without TFLite."
+            )
+        with open(output, "rb") as f:
+            info = {"size": result["size"], "flex_ops": flex_ops_in(f.read())}
+        if "int8_fallback" in result:
+            info["int8_fallback"] = result["int8_fallback"]
+        infos[quantization] = info
+    return infos
 
 
 def add_mediapipe_metadata(path, spec):

@@ -1,0 +1,313 @@
+"""`export_model`: one call from a Keras task model to deployable artifacts.
+
+Output directory (written beside its final name, renamed at the end):
+
+    saved_model/1/             SavedModel (raw-string + ids signatures)
+    model.tflite               TFLite fp32, with MediaPipe metadata
+    model_<quantization>.tflite
+    model.onnx, model_dynamic.onnx
+    tokenizer.json, tokenizer_config.json, vocab.txt
+    labels.json                label names in output order
+    export_config.json         what a runner needs (inputs, lengths, files)
+    export_report.json         parity table, sizes, latencies, notes
+"""
+
+import datetime
+import json
+import os
+import shutil
+import tempfile
+import time
+
+from kerasft.errors import ExportError, ParityError
+from kerasft.export import onnx as onnx_export
+from kerasft.export import parity as parity_gate
+from kerasft.export import staging, tflite
+from kerasft.export.probe_texts import PROBE_TEXTS
+from kerasft.export.saved_model import export_fixed_saved_model, export_saved_model
+from kerasft.export.spec import spec_for_model
+from kerasft.export.text_graph import check_tokenizer_parity, supports_in_graph
+
+FORMATS = ("saved_model", "tflite", "onnx")
+QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+SUPPORTED = {"saved_model": ("none",), "tflite": tflite.QUANTIZATIONS,
+             "onnx": onnx_export.QUANTIZATIONS}
+EXTENSIONS = {"tflite": ".tflite", "onnx": ".onnx"}
+REPORT_FILE = "export_report.json"
+CONFIG_FILE = "export_config.json"
+LABELS_FILE = "labels.json"
+
+
+def _as_tuple(value, name, known):
+    values = (value,) if isinstance(value, str) else tuple(value or ())
+    if not values:
+        raise ExportError(f"Expected at least one {name}. Received: {name}s={value!r}.")
+    for v in values:
+        if v not in known:
+            raise ExportError(
+                f"Unknown export {name}. Received: {name}={v!r}. "
+                f"Use one of {', '.join(known)}."
+            )
+    return tuple(dict.fromkeys(values))
+
+
+def plan_artifacts(formats, quantizations):
+    """(format, quantization, file name) to write, and notes on what is not."""
+    plan, notes = [], []
+    for fmt in formats:
+        wanted = [q for q in quantizations if q in SUPPORTED[fmt]]
+        skipped = [q for q in quantizations if q not in SUPPORTED[fmt]]
+        if skipped:
+            notes.append(f"{fmt}: quantization {', '.join(skipped)} not available "
+                         f"(supported: {', '.join(SUPPORTED[fmt])})"
+                         + ("; wrote fp32" if not wanted else ""))
+        for q in wanted or ["none"]:
+            if fmt == "saved_model":
+                name = "saved_model/1"
+            else:
+                suffix = "" if q == "none" else f"_{q}"
+                name = f"model{suffix}{EXTENSIONS[fmt]}"
+            plan.append((fmt, q, name))
+    return plan, notes
+
+
+def _check_length(model, spec):
+    from kerasft.backbones.loader import max_sequence_length
+
+    limit = max_sequence_length(getattr(model, "backbone", None)) if hasattr(
+        model, "backbone") else None
+    if spec.sequence_length < 2 or (limit and spec.sequence_length > limit):
+        raise ExportError(
+            f"The export sequence length must be in [2, {limit or 'max'}]. Received: "
+            f"sequence_length={spec.sequence_length}. Use a length the backbone's "
+            "position embeddings cover."
+        )
+
+
+def _write_json(path, value):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(value, f, indent=2, ensure_ascii=False, default=str)
+
+
+def _calibration(spec, texts, batch_size):
+    features = spec.encode(texts)
+    n = (len(texts) // batch_size) * batch_size
+    if n == 0:
+        raise ExportError(
+            f"int8 calibration needs at least batch_size={batch_size} texts. "
+            f"Received: {len(texts)} representative texts. Pass more."
+        )
+    return {k: v[:n].reshape(n // batch_size, batch_size, -1) for k, v in features.items()}
+
+
+def _saved_model(model, spec, stage, entries, options, tmp):
+    (_, name), = entries
+    signatures = export_saved_model(model, spec, os.path.join(stage, name))
+    notes = [] if supports_in_graph(spec.tokenizer) else [
+        f"saved_model: serving_default takes ids (the {spec.tokenizer.model_type} "
+        "tokenizer has no in-graph form)"]
+    return [{"quantization": "none", "file": name, "signatures": signatures}], notes
+
+
+def _tflite(model, spec, stage, entries, options, tmp):
+    fixed = os.path.join(tmp, "fixed")
+    export_fixed_saved_model(model, spec, fixed, options["batch_size"])
+    outputs = {q: os.path.join(stage, name) for q, name in entries}
+    representative = None
+    if "int8" in outputs:
+        representative = _calibration(spec, options["representative_texts"],
+                                      options["batch_size"])
+    infos = tflite.convert_saved_model(
+        fixed, outputs, input_names=spec.input_names, representative=representative,
+        allow_flex_ops=options["allow_flex_ops"], timeout=options["timeout"])
+    artifacts, notes = [], []
+    for q, name in entries:
+        info = {k: v for k, v in infos[q].items() if k != "size"}
+        if options["batch_size"] != 1:
+            metadata = "MediaPipe needs batch size 1"
+        elif info["flex_ops"]:
+            metadata = "MediaPipe cannot run Flex ops"
+        else:
+            metadata = tflite.add_mediapipe_metadata(outputs[q], spec)
+        info["mediapipe_metadata"] = metadata is True
+        if metadata is not True:
+            notes.append(f"{name}: no MediaPipe metadata ({metadata})")
+        artifacts.append({"quantization": q, "file": name, **info})
+    return artifacts, notes
+
+
+def _onnx(model, spec, stage, entries, options, tmp):
+    artifacts = []
+    source = os.path.join(tmp, "model.onnx")
+    onnx_export.export_onnx(model, spec, source, options["opset"])
+    for q, name in entries:
+        path = os.path.join(stage, name)
+        if q == "none":
+            shutil.copyfile(source, path)
+        else:
+            onnx_export.quantize_onnx(source, path)
+        artifacts.append({"quantization": q, "file": name, "opset": int(options["opset"])})
+    return artifacts, []
+
+
+_WRITERS = {"saved_model": _saved_model, "tflite": _tflite, "onnx": _onnx}
+
+
+def _write_artifacts(model, spec, stage, plan, options, say):
+    artifacts, notes, timings = [], [], {}
+    with tempfile.TemporaryDirectory(prefix="kerasft-export-") as tmp:
+        for fmt in dict.fromkeys(f for f, _, _ in plan):
+            entries = [(q, name) for f, q, name in plan if f == fmt]
+            say(f"Exporting {fmt}: {', '.join(name for _, name in entries)}")
+            start = time.perf_counter()
+            written, more = _WRITERS[fmt](model, spec, stage, entries, options, tmp)
+            timings[fmt] = round(time.perf_counter() - start, 2)
+            notes += more
+            for artifact in written:
+                path = os.path.join(stage, artifact["file"])
+                artifacts.append({"format": fmt, **artifact, "path": path,
+                                  "size_bytes": parity_gate.disk_size(path)})
+    return artifacts, notes, timings
+
+
+def _parity_artifacts(artifacts):
+    out = []
+    for a in artifacts:
+        out.append(a)
+        if a.get("mediapipe_metadata"):
+            out.append({**a, "format": "mediapipe"})
+    return out
+
+
+def export_model(model, directory, formats=FORMATS, quantization="none", *,
+                 sequence_length=None, batch_size=1, texts=None, labels=None,
+                 representative_texts=None, parity=True, thresholds=None,
+                 allow_flex_ops=False, opset=onnx_export.MIN_OPSET, tokenizer=None,
+                 overwrite=False, latency_repeats=50, timeout=1800, verbose=True):
+    """Exports a task model to SavedModel, TFLite and ONNX, gated on parity.
+
+    Args:
+        model: a kerasft task model (`keras.Model` with a preprocessor).
+        directory: str. The export directory; must not exist unless
+            `overwrite`.
+        formats: str or sequence of `"saved_model"`, `"tflite"`, `"onnx"`.
+        quantization: str or sequence of `"none"`, `"float16"`, `"dynamic"`,
+            `"int8"`. TFLite takes all four, ONNX `"none"`/`"dynamic"`,
+            SavedModel `"none"`. Defaults to `"none"`.
+        sequence_length: int or None. Fixed TFLite length and in-graph
+            truncation. Defaults to the preprocessor's.
+        batch_size: int. TFLite batch (MediaPipe needs 1). Defaults to 1.
+        texts: list of str or None. Held-out texts for the parity gate.
+            Defaults to built-in probe texts (no accuracy then).
+        labels: list or None. True labels of `texts` (accuracy).
+        representative_texts: list of str or None. Calibration texts for
+            `"int8"`, a sample of the training texts. Defaults to `texts`.
+        parity: bool. Run the parity gate. Defaults to True.
+        thresholds: dict or None. `max_abs_diff` (fp32, default 1e-4) and
+            `min_top1_agreement` (quantized, default 0.98).
+        allow_flex_ops: bool. Accept TFLite Flex ops. Defaults to False.
+        opset: int. ONNX opset (>= 17).
+        tokenizer: kerasft `Tokenizer` or None. Defaults to the model's.
+        overwrite: bool. Replace an existing directory.
+        latency_repeats: int. Batch-1 latency samples per artifact.
+        timeout: float. Seconds allowed for each TFLite conversion.
+        verbose: bool. Print progress and the parity table.
+
+    Returns:
+        dict: the export report (also written to `export_report.json`).
+
+    Raises:
+        ExportError: bad arguments, existing or unwritable directory, no
+            tokenizer, a failed conversion (nothing is left under
+            `directory`).
+        ParityError: an artifact failed the gate; the export is moved to
+            `<directory>.failed` for inspection.
+    """
+    say = print if verbose else (lambda *a, **k: None)
+    formats = _as_tuple(formats, "format", FORMATS)
+    quantizations = _as_tuple(quantization, "quantization", QUANTIZATIONS)
+    limits = parity_gate.check_thresholds(thresholds)
+    if texts is not None and labels is not None and len(texts) != len(labels):
+        raise ExportError(
+            f"Parity texts and labels must pair up. Received: {len(texts)} texts and "
+            f"{len(labels)} labels. Pass one label per text."
+        )
+    if int(batch_size) < 1:
+        raise ExportError(f"batch_size must be >= 1. Received: batch_size={batch_size}.")
+    directory = staging.check_destination(directory, overwrite)
+    spec = spec_for_model(model, tokenizer=tokenizer, sequence_length=sequence_length)
+    _check_length(model, spec)
+    parity_texts = list(texts) if texts is not None else list(PROBE_TEXTS)
+    options = {"batch_size": int(batch_size), "allow_flex_ops": allow_flex_ops,
+               "opset": opset, "timeout": timeout,
+               "representative_texts": list(representative_texts or parity_texts)}
+    plan, notes = plan_artifacts(formats, quantizations)
+    if texts is None:
+        notes.append("parity on built-in probe texts (pass texts= and labels= for accuracy)")
+    if "int8" in quantizations and representative_texts is None:
+        notes.append("int8 calibrated on the parity texts (pass representative_texts=)")
+    stage = staging.new_stage(directory)
+    try:
+        spec.tokenizer.save(stage)
+        if spec.labels is not None:
+            _write_json(os.path.join(stage, LABELS_FILE), spec.labels)
+        artifacts, more_notes, timings = _write_artifacts(model, spec, stage, plan, options, say)
+        notes += more_notes
+        report = {
+            "kerasft_version": _version(), "task": spec.task_name,
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "sequence_length": spec.sequence_length, "batch_size": options["batch_size"],
+            "thresholds": limits, "notes": notes, "export_seconds": timings,
+            "artifacts": [{k: v for k, v in a.items() if k != "path"} for a in artifacts],
+        }
+        _write_json(os.path.join(stage, CONFIG_FILE), _config(spec, report))
+        rows = []
+        if parity:
+            if supports_in_graph(spec.tokenizer):
+                report["tokenizer_parity"] = check_tokenizer_parity(
+                    spec.tokenizer, parity_texts, spec.sequence_length)
+            say(f"Parity gate on {len(parity_texts)} texts ...")
+            rows = parity_gate.check_parity(
+                model, spec, _parity_artifacts(artifacts), parity_texts, labels,
+                thresholds=limits, repeats=latency_repeats)
+            say(parity_gate.format_table(rows))
+        report["parity"] = {"texts": len(parity_texts), "labeled": labels is not None,
+                            "rows": rows}
+        failed = parity_gate.failures(rows)
+        report["passed"] = not failed
+        _write_json(os.path.join(stage, REPORT_FILE), report)
+    except BaseException:
+        staging.discard(stage)
+        raise
+    if failed:
+        aside = staging.keep_aside(stage, directory)
+        raise ParityError(
+            "Every exported artifact must answer like the Keras model. Received: "
+            + "; ".join(failed) + f". The export was kept aside at {aside} for "
+            "inspection. Fix the model or loosen `thresholds=`."
+        )
+    staging.commit(stage, directory)
+    report["directory"] = directory
+    say(f"Export written to {directory}")
+    return report
+
+
+def _version():
+    from kerasft.version import __version__
+
+    return __version__
+
+
+def _config(spec, report):
+    """`export_config.json`: what a runtime needs to feed the artifacts."""
+    return {
+        "task": spec.task_name, "sequence_length": spec.sequence_length,
+        "batch_size": report["batch_size"], "inputs": spec.input_names,
+        "outputs": spec.output_names,
+        "labels_file": LABELS_FILE if spec.labels is not None else None,
+        "tokenizer": {"file": "tokenizer.json", "type": spec.tokenizer.model_type,
+                      "lowercase": bool(spec.tokenizer.lowercase),
+                      "pad_token_id": int(spec.tokenizer.pad_token_id),
+                      "padding_side": spec.tokenizer.padding_side},
+        "artifacts": report["artifacts"],
+    }
