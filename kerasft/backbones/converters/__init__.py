@@ -23,6 +23,7 @@ CONVERTERS = {
     "electra": "electra",
     "gpt2": "gpt2",
     "roberta": "roberta",
+    "t5": "t5",
     "xlm-roberta": "xlm_roberta",
     "xlnet": "xlnet",
 }

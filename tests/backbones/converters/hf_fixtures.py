@@ -176,13 +176,15 @@ def encoder_difference(directory, model, layer=None, torch_inputs=None, **overri
 
 
 
-def seq2seq_difference(directory, model, **overrides):
+def seq2seq_difference(directory, model, backbone=None, **overrides):
     """(encoder, decoder) max |difference| between kerasft's encoder-decoder
-    backbone and the transformers `model`: `SAMPLE` in, `SAMPLE` shifted by
-    two as decoder inputs, both padded."""
+    backbone (`backbone`, or loaded from `directory` with `overrides`) and
+    the transformers `model`: `SAMPLE` in, `SAMPLE` shifted by two as
+    decoder inputs, both padded."""
     import kerasft
 
-    backbone, _ = kerasft.from_pretrained(directory, **overrides)
+    if backbone is None:
+        backbone, _ = kerasft.from_pretrained(directory, **overrides)
     encoder = padded_inputs(directory)
     decoder = padded_inputs(directory, texts=SAMPLE[2:] + SAMPLE[:2])
     outputs = torch_outputs(
