@@ -145,6 +145,25 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
     return infos
 
 
+def vocabulary_lines(tokenizer):
+    """The vocabulary as one line per id, for line-numbered vocab files.
+
+    Ids no token maps to (a token listed twice in the source vocabulary
+    leaves a hole) become unique `[unusedN]` placeholders: MediaPipe skips
+    blank lines, which would shift every later id by one.
+    """
+    lines = list(tokenizer.vocabulary)
+    taken = set(lines)
+    for i, token in enumerate(lines):
+        if not token.strip() or "\n" in token:
+            k = i
+            while f"[unused{k}]" in taken:
+                k += 1
+            lines[i] = f"[unused{k}]"
+            taken.add(lines[i])
+    return lines
+
+
 def add_mediapipe_metadata(path, spec):
     """Writes MediaPipe TextClassifier metadata (vocabulary and labels) into
     the `.tflite` at `path`. Returns True when written, else a reason."""
@@ -165,7 +184,7 @@ def add_mediapipe_metadata(path, spec):
     if sorted(roles) != sorted(MEDIAPIPE_ROLES.values()):
         return f"MediaPipe BERT models take ids, mask and segment_ids; got {roles}"
     metadata = tflite_metadata.bert_classifier_metadata(roles, name=spec.task_name)
-    vocab = ("\n".join(spec.tokenizer.vocabulary) + "\n").encode("utf-8")
+    vocab = ("\n".join(vocabulary_lines(spec.tokenizer)) + "\n").encode("utf-8")
     labels = ("\n".join(spec.labels) + "\n").encode("utf-8")
     out = tflite_metadata.populate_metadata(model, metadata, {
         tflite_metadata.VOCAB_FILE: vocab, tflite_metadata.LABELS_FILE: labels})
