@@ -1,0 +1,51 @@
+"""Tiny random Hugging Face checkpoints for the generative task tests.
+
+No registry ships these weights: each builder trains a small byte-level
+BPE tokenizer on a few sentences, wraps it in the transformers tokenizer
+class of the architecture, builds a tiny random transformers model and
+saves both with `save_pretrained`, so `kerasft.from_pretrained(directory)`
+goes through the same code path as a real checkpoint.
+"""
+
+import os
+
+CORPUS = [
+    "The quick brown fox jumps over the lazy dog.",
+    "A man in a blue shirt is standing on a ladder.",
+    "Two dogs play in the snow near a red house.",
+    "Save changes? Delete this file. Enter a valid email address.",
+    "Ein Mann in einem blauen Hemd steht auf einer Leiter.",
+    "Zwei Hunde spielen im Schnee neben einem roten Haus.",
+    "Änderungen speichern? Diese Datei löschen. Gültige E-Mail-Adresse eingeben.",
+    "one two three four five six seven eight nine ten",
+]
+
+
+def train_byte_level_bpe(corpus=CORPUS, vocab_size=300, special_tokens=("<|endoftext|>",)):
+    """A `tokenizers.Tokenizer` with GPT-2's byte-level BPE scheme."""
+    from tokenizers import ByteLevelBPETokenizer
+
+    tok = ByteLevelBPETokenizer()
+    tok.train_from_iterator(list(corpus) * 3, vocab_size=vocab_size, min_frequency=1,
+                            special_tokens=list(special_tokens))
+    return tok._tokenizer
+
+
+def write_gpt2_checkpoint(directory, corpus=CORPUS, vocab_size=300, n_layer=2, n_embd=32,
+                          n_head=2, n_positions=64, seed=0):
+    """Saves a tiny random `GPT2LMHeadModel` and its tokenizer in `directory`."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
+
+    os.makedirs(directory, exist_ok=True)
+    tok = GPT2TokenizerFast(tokenizer_object=train_byte_level_bpe(corpus, vocab_size),
+                            bos_token="<|endoftext|>", eos_token="<|endoftext|>",
+                            unk_token="<|endoftext|>")
+    tok.save_pretrained(directory)
+    torch.manual_seed(seed)
+    config = GPT2Config(vocab_size=len(tok), n_positions=n_positions, n_embd=n_embd,
+                        n_layer=n_layer, n_head=n_head, bos_token_id=tok.eos_token_id,
+                        eos_token_id=tok.eos_token_id)
+    model = GPT2LMHeadModel(config).eval()
+    model.save_pretrained(directory)
+    return model
