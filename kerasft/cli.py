@@ -32,8 +32,11 @@ def _train(args):
 
 
 def _read_args(model, args, require_labels):
+    from kerasft.config import parse_override
+
     data_config = {"text_column": args.text_column, "label_column": args.label_column,
-                   "text_pair_column": args.text_pair_column, "encoding": args.encoding}
+                   "text_pair_column": args.text_pair_column, "encoding": args.encoding,
+                   "reader_options": dict(parse_override(s) for s in args.reader_option)}
     return model.read_data(args.data, data_config, require_labels=require_labels)
 
 
@@ -43,8 +46,12 @@ def _evaluate(args):
     model = load(_model_dir(args.model))
     if not args.data:
         raise KerasftError("`kerasft evaluate` needs --data FILE with labels.")
-    x, y = model.inputs_targets(_read_args(model, args, require_labels=True))
-    report = model.evaluate_report(x, y, output_dir=args.output)
+    from kerasft.runs import naming_source
+
+    data = _read_args(model, args, require_labels=True)
+    x, y = model.inputs_targets(data)
+    with naming_source(data):
+        report = model.evaluate_report(x, y, output_dir=args.output)
     print(model.format_report(report))
     if args.output:
         print(f"Report written to {args.output}")
@@ -85,6 +92,8 @@ def _data_flags(p, labels=True):
     p.add_argument("--text-pair-column", default=None)
     p.add_argument("--label-column", default="label" if labels else None)
     p.add_argument("--encoding", default="utf-8")
+    p.add_argument("--reader-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra argument of the task's reader, e.g. header=false")
 
 
 def build_parser():

@@ -25,6 +25,9 @@ DEFAULTS = {
         "encoding": "utf-8",
         "validation_split": 0.1,
         "test_split": 0.1,
+        # Extra arguments of the task's reader (`Task.read_data`), e.g.
+        # {header: false, label_separator: ","}; see each task's reader.
+        "reader_options": {},
     },
     "model": {"dropout": 0.1, "l2": 0.0, "pooling": "mean"},
     "training": {
@@ -40,6 +43,8 @@ DEFAULTS = {
     },
     "export": {"formats": [], "quantization": "none"},
 }
+# Mappings whose keys are free (task-specific); updates merge into them.
+_OPEN_MAPPINGS = ("data.reader_options",)
 
 
 def _merge(base, update, path=""):
@@ -54,7 +59,13 @@ def _merge(base, update, path=""):
             raise ConfigError(
                 f"Config key {where} must be a mapping. Received: {where}={value!r}."
             )
-        if isinstance(base[key], dict) and base[key]:
+        if where in _OPEN_MAPPINGS:
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    f"Config key {where} must be a mapping. Received: {where}={value!r}."
+                )
+            base[key] = {**base[key], **value}
+        elif isinstance(base[key], dict) and base[key]:
             _merge(base[key], value, where + ".")
         else:
             base[key] = value
@@ -82,7 +93,10 @@ def load_config(path=None, overrides=None):
             raise ConfigError(f"{path} is not valid YAML: {e}") from e
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path} must hold a YAML mapping. Received: {type(loaded).__name__}.")
+        _add_task_model_defaults(config, loaded.get("task"), overrides)
         _merge(config, loaded)
+    else:
+        _add_task_model_defaults(config, None, overrides)
     for dotted, value in (overrides or {}).items():
         nested = value
         for part in reversed(dotted.split(".")):
@@ -90,6 +104,26 @@ def load_config(path=None, overrides=None):
         _merge(config, nested)
     validate_config(config)
     return config
+
+
+def _add_task_model_defaults(config, task, overrides):
+    """Adds the keys a task reads from `model:` beyond dropout/l2/pooling,
+    with their defaults, from the task class's optional
+    `model_config_defaults()` (so `model.doc_stride: 96` is a known key)."""
+    task = (overrides or {}).get("task", task or config["task"])
+    if not isinstance(task, str):
+        return
+    try:
+        import kerasft.tasks  # noqa: F401  (registers the tasks)
+        from kerasft.tasks.task import task_class
+
+        cls = task_class(task)
+    except ConfigError:
+        return  # an unknown task is reported when the run starts
+    defaults = getattr(cls, "model_config_defaults", None)
+    extra = defaults() if defaults else {}
+    for key, value in extra.items():
+        config["model"].setdefault(key, copy.deepcopy(value))
 
 
 def parse_override(text):

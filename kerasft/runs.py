@@ -5,6 +5,7 @@ Everything task-specific goes through hooks of the task class
 `evaluate_report`, `format_report`), so a new task needs no change here.
 """
 
+import contextlib
 import datetime
 import json
 import os
@@ -12,7 +13,7 @@ import time
 
 import keras
 
-from kerasft.errors import ConfigError
+from kerasft.errors import ConfigError, DataError
 
 PACKAGED_DATASETS = ("bbc_news", "polarity")
 
@@ -42,6 +43,18 @@ def load_splits(cls, config):
         elif fraction:
             splits["train"], splits[split] = cls.split_data(splits["train"], fraction, seed)
     return splits
+
+
+@contextlib.contextmanager
+def naming_source(data):
+    """Prefixes data errors raised inside with the file they come from."""
+    try:
+        yield
+    except DataError as e:
+        source = getattr(data, "source", None)
+        if source and source not in str(e):
+            raise DataError(f"In {source}: {e}") from e
+        raise
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -86,6 +99,10 @@ def train_from_config(config, overwrite=False, verbose="auto"):
             f"The run directory already exists. Received: {run_dir}. Pass "
             "--overwrite or choose another --name."
         )
+    if not str(config["backbone"]).startswith("tiny-"):
+        from kerasft.backbones.loader import resolve_source
+
+        resolve_source(config["backbone"])  # fail on a bad name before reading data
     keras.utils.set_random_seed(training["seed"])
     if training["mixed_precision"]:
         policy = training["mixed_precision"]
@@ -95,7 +112,7 @@ def train_from_config(config, overwrite=False, verbose="auto"):
     model = cls.from_pretrained(
         config["backbone"], sequence_length=config["sequence_length"],
         backbone_config=config["backbone_config"],
-        **cls.task_kwargs_from_data(train), **config["model"])
+        **cls.task_kwargs_from_data(train), **cls.task_kwargs_from_config(config["model"]))
     model.compile(learning_rate=training["learning_rate"],
                   weight_decay=training["weight_decay"],
                   warmup_ratio=training["warmup_ratio"])
@@ -114,8 +131,10 @@ def train_from_config(config, overwrite=False, verbose="auto"):
         fit_seconds = time.perf_counter() - start
         plot_training_curves(history, os.path.join(tmp, "training_curves.png"))
         eval_split = test or val
-        report = model.evaluate_report(*cls.inputs_targets(eval_split), output_dir=tmp) \
-            if eval_split else {}
+        report = {}
+        if eval_split:
+            with naming_source(eval_split):
+                report = model.evaluate_report(*cls.inputs_targets(eval_split), output_dir=tmp)
         train_seconds = sum(timer.epoch_seconds)
         epochs_run = len(timer.epoch_seconds)
         report["run"] = {

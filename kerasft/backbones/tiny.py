@@ -9,14 +9,15 @@ from kerasft.tokenizers import Tokenizer
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 _WORDS = [
     "the", "a", "is", "was", "good", "bad", "great", "not", "movie", "film",
-    "and", "it", "of", "to", "in", "sport", "news", "market", "team",
+    "and", "it", "of", "to", "in", "sport",
 ]
 
 
 def tiny_vocabulary():
     """A WordPiece vocabulary of under 100 tokens that covers any ASCII text."""
     chars = list(string.ascii_lowercase + string.digits + ".,!?'-")
-    return SPECIAL_TOKENS + _WORDS + chars + ["##" + c for c in string.ascii_lowercase]
+    pieces = ["##" + c for c in string.ascii_lowercase + string.digits]
+    return SPECIAL_TOKENS + _WORDS + chars + pieces
 
 
 def tiny_tokenizer(vocabulary=None):

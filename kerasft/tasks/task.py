@@ -28,6 +28,7 @@ from kerasft.version import __version__
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
 _TASKS = {}
+PADDINGS = ("bucket", "longest", "max_length")
 
 
 def register_task(cls):
@@ -53,6 +54,8 @@ class Task(keras.Model):
 
     task_name = "task"
     preprocessor_cls = TextPreprocessor
+    # False for tasks that learn from the texts alone (language models).
+    requires_targets = True
 
     # -- construction --------------------------------------------------------
     @classmethod
@@ -128,6 +131,16 @@ class Task(keras.Model):
         """Constructor arguments learnt from the training data (labels...)."""
         return {}
 
+    @classmethod
+    def task_kwargs_from_config(cls, model_config):
+        """Constructor arguments from a run config's `model:` section."""
+        return dict(model_config)
+
+    def _is_raw_input(self, x):
+        """Whether `fit`/`evaluate`/`predict` treat `x` as raw inputs to
+        preprocess (default: texts or text pairs)."""
+        return is_raw_text(x)
+
     @staticmethod
     def format_report(report):
         return json.dumps(report, indent=2, default=str)
@@ -142,8 +155,19 @@ class Task(keras.Model):
         return self.preprocessor.encode(texts, pairs, progress=progress)
 
     def make_dataset(self, x, y=None, batch_size=32, shuffle=False, seed=None,
-                     bucket=True, sample_weight=None, name="x"):
-        """Raw inputs (and targets) -> `(tf.data.Dataset, num_batches)`."""
+                     padding="bucket", sample_weight=None, name="x"):
+        """Raw inputs (and targets) -> `(tf.data.Dataset, num_batches)`.
+
+        Args:
+            padding: `"bucket"` (group by length, pad each batch to its
+                longest member), `"longest"` (pad each batch to its longest
+                member, no grouping) or `"max_length"` (pad everything to
+                `sequence_length`, the classic fixed shape).
+        """
+        if padding not in PADDINGS:
+            raise ConfigError(
+                f"`padding` must be one of {PADDINGS}. Received: padding={padding!r}"
+            )
         features = self._features(x, name)
         targets = None
         if y is not None:
@@ -158,7 +182,8 @@ class Task(keras.Model):
                 sample_weight = weights
         return self.preprocessor.make_dataset(
             features, targets, sample_weight, batch_size=batch_size,
-            shuffle=shuffle, seed=seed, bucket=bucket,
+            shuffle=shuffle, seed=seed, bucket=padding == "bucket",
+            pad_multiple=self.preprocessor.sequence_length if padding == "max_length" else 8,
         )
 
     # -- Keras API -----------------------------------------------------------
@@ -198,7 +223,8 @@ class Task(keras.Model):
 
     def fit(self, x=None, y=None, *, batch_size=32, epochs=1, validation_data=None,
             callbacks=None, class_weight=None, sample_weight=None, shuffle=True,
-            seed=None, early_stopping_patience=2, checkpoint_dir=None, **kwargs):
+            seed=None, early_stopping_patience=2, checkpoint_dir=None, padding="bucket",
+            **kwargs):
         """Trains on raw texts (or on a `tf.data.Dataset`, as in Keras).
 
         Args:
@@ -217,29 +243,32 @@ class Task(keras.Model):
                 improvement before stopping; None disables early stopping.
             checkpoint_dir: str or None. Where the best weights are written
                 (`best.weights.h5`); a temporary directory when None.
+            padding: `"bucket"` (default), `"longest"` or `"max_length"`;
+                see `make_dataset`.
 
         Returns:
             A Keras `History`.
         """
-        if not is_raw_text(x):
+        if not self._is_raw_input(x):
             if self._kft_compile_args is None:
                 self.compile()
             return super().fit(x, y, batch_size=batch_size, epochs=epochs,
                                validation_data=validation_data, callbacks=callbacks,
                                class_weight=class_weight, sample_weight=sample_weight,
                                shuffle=shuffle, **kwargs)
-        if y is None:
+        if y is None and self.requires_targets:
             raise KerasftError("`fit` on raw texts needs targets. Received: y=None.")
         self._class_weight = class_weight
         try:
             train, steps = self.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle,
-                                             seed=seed, sample_weight=sample_weight)
+                                             seed=seed, sample_weight=sample_weight,
+                                             padding=padding)
         finally:
             self._class_weight = None
         val = None
         callbacks = list(callbacks or [])
         if validation_data is not None:
-            if is_raw_text(validation_data[0]):
+            if self._is_raw_input(validation_data[0]):
                 val, _ = self.make_dataset(validation_data[0], validation_data[1],
                                            batch_size=batch_size, name="validation x")
             else:
@@ -262,14 +291,14 @@ class Task(keras.Model):
 
     def evaluate(self, x=None, y=None, batch_size=32, **kwargs):
         """Keras `evaluate`, also on raw texts and targets."""
-        if is_raw_text(x):
+        if self._is_raw_input(x):
             ds, _ = self.make_dataset(x, y, batch_size=batch_size)
             return super().evaluate(ds, **kwargs)
         return super().evaluate(x, y, batch_size=batch_size, **kwargs)
 
     def predict(self, x, batch_size=32, **kwargs):
         """Keras `predict`, also on raw texts (outputs in input order)."""
-        if not is_raw_text(x):
+        if not self._is_raw_input(x):
             return super().predict(x, batch_size=batch_size, **kwargs)
         features = self._features(x)
         order = np.argsort([len(t) for t in features["token_ids"]], kind="stable")

@@ -1,0 +1,218 @@
+"""Windows in, answers out: the numpy side of extractive question answering.
+
+This module imports only numpy and the standard library, so deployment
+runners that have neither TensorFlow nor kerasft (LiteRT, ONNX Runtime)
+load it by path and answer exactly as the Keras model does.
+
+Conventions (shared by `kerasft.QuestionAnswerer` and any runner):
+
+- A window is `[CLS] question [SEP] context-slice [SEP]` (or the
+  checkpoint's own pair template), at most `sequence_length` tokens.
+  Questions are cut to `max_question_length` tokens first. Consecutive
+  windows of one context share `doc_stride` tokens (the Hugging Face
+  `stride` meaning: overlap, not step).
+- Position 0 (CLS) is the no-answer position; `context_mask` marks the
+  tokens of the context, `offsets` maps each token to `[start, end)`
+  characters of its context.
+- A model returns `start_logits` and `end_logits` of shape `[length]` per
+  window. Scores are sums of start and end logits; across the windows of
+  one example the best-scoring span wins. The no-answer score is the
+  smallest CLS score over the windows (as in the SQuAD 2.0 reference
+  implementation); with `version_2_with_negative`, the answer is empty when
+  `null_score - best_span_score > null_score_diff_threshold`.
+"""
+
+import numpy as np
+
+CLS_INDEX = 0
+
+
+def window_encodings(tokenizer, questions, contexts, sequence_length, doc_stride,
+                     max_question_length):
+    """Tokenizes question/context pairs into overlapping windows.
+
+    Args:
+        tokenizer: a `tokenizers.Tokenizer` (Hugging Face, Rust) with the
+            checkpoint's pair template. Its truncation setting is restored
+            afterwards.
+        questions, contexts: lists of str, one pair per example.
+        sequence_length: int. Tokens per window, special tokens included.
+        doc_stride: int. Tokens shared by consecutive windows.
+        max_question_length: int. Questions are cut to this many tokens.
+
+    Returns:
+        dict of per-window lists: `"token_ids"`, `"type_ids"`,
+        `"padding_mask"` (int32 `[length]`), `"offsets"` (int32
+        `[length, 2]`, characters of the context; `(0, 0)` outside it),
+        `"context_mask"` (bool `[length]`), and `"example_index"` (int64
+        array: the example each window comes from).
+    """
+    questions = _cut_questions(tokenizer, questions, max_question_length)
+    previous = tokenizer.truncation
+    tokenizer.enable_truncation(sequence_length, stride=doc_stride, strategy="only_second")
+    try:
+        encodings = tokenizer.encode_batch(list(zip(questions, contexts)))
+    finally:
+        if previous:
+            tokenizer.enable_truncation(**previous)
+        else:
+            tokenizer.no_truncation()
+    out = {k: [] for k in ("token_ids", "type_ids", "padding_mask", "offsets",
+                           "context_mask")}
+    example_index = []
+    for i, first in enumerate(encodings):
+        for enc in [first] + list(first.overflowing):
+            context = np.array([s == 1 for s in enc.sequence_ids], dtype=bool)
+            offsets = np.asarray(enc.offsets, dtype="int32").reshape(-1, 2)
+            offsets[~context] = 0
+            out["token_ids"].append(np.asarray(enc.ids, dtype="int32"))
+            out["type_ids"].append(np.asarray(enc.type_ids, dtype="int32"))
+            out["padding_mask"].append(np.asarray(enc.attention_mask, dtype="int32"))
+            out["offsets"].append(offsets)
+            out["context_mask"].append(context)
+            example_index.append(i)
+    out["example_index"] = np.asarray(example_index, dtype="int64")
+    return out
+
+
+def _cut_questions(tokenizer, questions, max_question_length):
+    """Cuts each question after its `max_question_length`-th token."""
+    previous = tokenizer.truncation
+    tokenizer.no_truncation()
+    try:
+        encodings = tokenizer.encode_batch(list(questions), add_special_tokens=False)
+    finally:
+        if previous:
+            tokenizer.enable_truncation(**previous)
+    cut = []
+    for question, enc in zip(questions, encodings):
+        if len(enc.ids) > max_question_length:
+            question = question[:enc.offsets[max_question_length - 1][1]]
+        cut.append(question)
+    return cut
+
+
+def segments_from_context(context_mask, padding_mask):
+    """BERT-style segment ids: 1 from the first context token to the last
+    real token (the closing special token), 0 before. For backbones whose
+    tokenizer has no segment ids of its own (RoBERTa, DistilBERT)."""
+    segments = np.zeros(len(context_mask), dtype="int32")
+    context = np.flatnonzero(context_mask)
+    real = np.flatnonzero(padding_mask)
+    if context.size:
+        segments[context[0]:real[-1] + 1] = 1
+    return segments
+
+
+def top_spans(start_logits, end_logits, context_mask, n_best_size=20,
+              max_answer_length=30):
+    """The best `(start, end, score)` token spans of one window, best first.
+
+    Starts and ends are drawn from the `n_best_size` highest logits over
+    the context; a span is kept when `start <= end` and it is at most
+    `max_answer_length` tokens long. `score = start_logit + end_logit`.
+    """
+    start_logits = np.asarray(start_logits, dtype="float64")
+    end_logits = np.asarray(end_logits, dtype="float64")
+    context = np.flatnonzero(np.asarray(context_mask, dtype=bool)[:len(start_logits)])
+    if context.size == 0:
+        return []
+    starts = context[np.argsort(-start_logits[context], kind="stable")[:n_best_size]]
+    ends = context[np.argsort(-end_logits[context], kind="stable")[:n_best_size]]
+    s, e = np.meshgrid(starts, ends, indexing="ij")
+    s, e = s.ravel(), e.ravel()
+    keep = (e >= s) & (e - s + 1 <= max_answer_length)
+    s, e = s[keep], e[keep]
+    scores = start_logits[s] + end_logits[e]
+    order = np.argsort(-scores, kind="stable")[:n_best_size]
+    return [(int(s[i]), int(e[i]), float(scores[i])) for i in order]
+
+
+def _softmax(scores):
+    scores = np.asarray(scores, dtype="float64")
+    if scores.size == 0:
+        return scores
+    exp = np.exp(scores - scores.max())
+    return exp / exp.sum()
+
+
+def decode_answers(start_logits, end_logits, offsets, context_masks, example_index,
+                   contexts, n_best_size=20, max_answer_length=30,
+                   version_2_with_negative=False, null_score_diff_threshold=0.0,
+                   return_n_best=False):
+    """Turns per-window logits into one answer per example.
+
+    Args:
+        start_logits, end_logits: sequences of 1-D float arrays, one per
+            window (at least as long as the window's real tokens).
+        offsets: sequence of int `[length, 2]` arrays (characters in the
+            window's context).
+        context_masks: sequence of bool `[length]` arrays.
+        example_index: int array, the example of each window.
+        contexts: list of str, one per example.
+        n_best_size: int. Start and end candidates per window, and the size
+            of the n-best list. Defaults to 20.
+        max_answer_length: int. Longest answer in tokens. Defaults to 30.
+        version_2_with_negative: bool. Allow "no answer" (SQuAD 2.0).
+            Defaults to False.
+        null_score_diff_threshold: float. Answer "no answer" when the null
+            score beats the best span by more than this. Defaults to 0.0.
+        return_n_best: bool. Add the `"n_best"` list to each answer.
+
+    Returns:
+        list of dicts, one per example: `"answer"` (str, `""` for no
+        answer), `"start"`/`"end"` (character offsets in the context, None
+        for no answer; `context[start:end] == answer`), `"score"` (start +
+        end logit of the span, or the null score) and `"probability"`
+        (softmax over the n-best candidates, no-answer included).
+
+    Raises:
+        ValueError: the per-window inputs disagree in length.
+    """
+    n_windows = len(example_index)
+    lengths = {len(start_logits), len(end_logits), len(offsets), len(context_masks)}
+    if lengths != {n_windows}:
+        raise ValueError(
+            "Expected one start/end logit row, offsets row and context mask per "
+            f"window. Received: {len(start_logits)} start rows, {len(end_logits)} "
+            f"end rows, {len(offsets)} offsets, {len(context_masks)} masks and "
+            f"{n_windows} windows. Pass the outputs of one `window_encodings` call."
+        )
+    windows_of = [[] for _ in contexts]
+    for w, i in enumerate(np.asarray(example_index)):
+        windows_of[int(i)].append(w)
+    results = []
+    for i, context in enumerate(contexts):
+        candidates = {}
+        null_score = None
+        for w in windows_of[i]:
+            null = float(start_logits[w][CLS_INDEX]) + float(end_logits[w][CLS_INDEX])
+            null_score = null if null_score is None else min(null_score, null)
+            for s, e, score in top_spans(start_logits[w], end_logits[w], context_masks[w],
+                                         n_best_size, max_answer_length):
+                char_start, char_end = int(offsets[w][s][0]), int(offsets[w][e][1])
+                key = (char_start, char_end)
+                if key not in candidates or candidates[key] < score:
+                    candidates[key] = score
+        spans = sorted(candidates.items(), key=lambda kv: -kv[1])[:n_best_size]
+        n_best = [{"answer": context[a:b], "start": a, "end": b, "score": score}
+                  for (a, b), score in spans]
+        if version_2_with_negative and null_score is not None:
+            n_best.append({"answer": "", "start": None, "end": None, "score": null_score})
+            n_best.sort(key=lambda c: -c["score"])
+        for candidate, p in zip(n_best, _softmax([c["score"] for c in n_best])):
+            candidate["probability"] = float(p)
+        best_span = next((c for c in n_best if c["start"] is not None), None)
+        null = next((c for c in n_best if c["start"] is None), None)
+        if best_span is None or (
+                null is not None
+                and null["score"] - best_span["score"] > null_score_diff_threshold):
+            best = null or {"answer": "", "start": None, "end": None,
+                            "score": float("-inf"), "probability": 0.0}
+        else:
+            best = best_span
+        result = dict(best)
+        if return_n_best:
+            result["n_best"] = n_best
+        results.append(result)
+    return results

@@ -1,0 +1,409 @@
+"""`QuestionAnswerer`: extractive question answering (SQuAD v1.1 and v2.0).
+
+The model reads `[CLS] question [SEP] context [SEP]` windows and scores
+every token as the start and as the end of the answer. Long contexts are cut
+into windows that overlap by `doc_stride` tokens; the best span over all
+windows of a question wins (`kerasft.tasks.qa_decoding`).
+
+Inputs and outputs (the contract exporters and runners rely on):
+
+- inputs, int32 `[batch, sequence]`: `token_ids`, `segment_ids`,
+  `padding_mask` — MediaPipe / TFLite Support `BertQuestionAnswerer` call
+  them `ids`, `segment_ids` and `mask`. Segment ids are 0 on
+  `[CLS] question [SEP]` and 1 on `context [SEP]`; for backbones without a
+  segment embedding (RoBERTa, DistilBERT) the model still takes them, to
+  find the context.
+- outputs, float32 `[batch, sequence]`, a dict in this order: `end_logits`,
+  `start_logits` (BertQuestionAnswerer reads index 0 as end, 1 as start
+  when a model has no metadata). Logits outside the context are set to
+  -10000, except position 0 (CLS), which stands for "no answer".
+
+Training targets are the start and end tokens of the first gold answer in
+each window; windows that do not hold the whole answer, and unanswerable
+(v2.0) questions, point to CLS (as Hugging Face `run_qa` does, for v1.1 as
+well). The loss is the sum of the start and end sparse cross-entropies.
+"""
+
+import os
+
+import keras
+import numpy as np
+from keras import ops
+
+from kerasft.backbones.loader import from_pretrained as load_pretrained
+from kerasft.backbones.loader import max_sequence_length
+from kerasft.data.squad import SquadData
+from kerasft.errors import ConfigError, DataError
+from kerasft.preprocessors.question_answerer_preprocessor import (
+    QuestionAnswererPreprocessor, check_pairs)
+from kerasft.tasks.heads import sequence_output
+from kerasft.tasks.qa_decoding import CLS_INDEX, decode_answers
+from kerasft.tasks.task import Task, register_task
+
+MASK_VALUE = -10000.0
+
+
+@keras.saving.register_keras_serializable(package="kerasft")
+class SpanLogits(keras.layers.Layer):
+    """Start (`index=0`) or end (`index=1`) logits, masked to the context.
+
+    Positions that are not context tokens (segment 1, real, not the closing
+    special token) get `mask_value`; position 0 (CLS) is kept.
+    """
+
+    def __init__(self, index, mask_value=MASK_VALUE, **kwargs):
+        super().__init__(**kwargs)
+        self.index = index
+        self.mask_value = mask_value
+
+    def call(self, logits, segment_ids, padding_mask):
+        logits = ops.cast(logits[..., self.index], "float32")
+        mask = ops.cast(padding_mask, "int32")
+        length = ops.sum(mask, axis=1, keepdims=True)
+        positions = ops.expand_dims(ops.arange(ops.shape(mask)[1], dtype="int32"), 0)
+        context = ops.logical_and(ops.equal(ops.cast(segment_ids, "int32"), 1),
+                                  ops.less(positions, length - 1))
+        context = ops.logical_and(context, ops.greater(mask, 0))
+        allowed = ops.logical_or(context, ops.equal(positions, CLS_INDEX))
+        return ops.where(allowed, logits, ops.cast(self.mask_value, "float32"))
+
+    def get_config(self):
+        return {**super().get_config(), "index": self.index, "mask_value": self.mask_value}
+
+
+def _pairs(x, name="x"):
+    """`(questions, contexts)` from a `(questions, contexts)` tuple, a list of
+    pairs or a `SquadData`; None when `x` is not raw text."""
+    if isinstance(x, SquadData):
+        return list(x.questions), list(x.contexts)
+    if isinstance(x, tuple) and len(x) == 2 and not isinstance(x[0], str) and \
+            hasattr(x[0], "__len__") and hasattr(x[1], "__len__") and \
+            all(isinstance(t, str) for t in list(x[0])[:1] + list(x[1])[:1]):
+        return list(x[0]), list(x[1])
+    if isinstance(x, (list, tuple)) and len(x) and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 for p in x):
+        return [p[0] for p in x], [p[1] for p in x]
+    if isinstance(x, (list, tuple)):
+        raise DataError(
+            f"Expected question/context pairs: a (questions, contexts) tuple of two "
+            f"lists, a list of (question, context) pairs or a SquadData. Received: "
+            f"{name} of type {type(x).__name__} holding {str(x)[:80]}."
+        )
+    return None
+
+
+@register_task
+class QuestionAnswerer(Task):
+    """A pretrained encoder that points at the answer span in a context.
+
+    Args:
+        backbone: keras-hub `Backbone` (BERT-like, right padded).
+        preprocessor: `QuestionAnswererPreprocessor`.
+        dropout: float. Dropout on token vectors before the span layer.
+            Defaults to 0.0 (as Hugging Face's QA heads).
+        l2: float. L2 penalty on the span layer's kernel. Defaults to 0.
+        version_2_with_negative: bool. Allow "no answer" (SQuAD 2.0).
+            Defaults to False.
+        n_best_size: int. Start/end candidates per window. Defaults to 20.
+        max_answer_length: int. Longest answer, in tokens. Defaults to 30.
+        null_score_diff_threshold: float. With `version_2_with_negative`,
+            answer "" when the no-answer score beats the best span by more
+            than this. Defaults to 0.0.
+
+    Example:
+    ```python
+    qa = kerasft.QuestionAnswerer.from_pretrained(
+        "minilm-l6", sequence_length=384, doc_stride=128)
+    train = kerasft.data.read_squad("train.json")
+    qa.fit(train.inputs, train.answers, epochs=2)
+    qa.predict("Who wrote it?", "The book was written by Ann Lee in 1990.")
+    # {'answer': 'Ann Lee', 'start': 24, 'end': 31, 'score': ..., 'probability': ...}
+    ```
+    """
+
+    task_name = "question_answerer"
+    preprocessor_cls = QuestionAnswererPreprocessor
+
+    def __init__(self, backbone, preprocessor, dropout=0.0, l2=0.0,
+                 version_2_with_negative=False, n_best_size=20, max_answer_length=30,
+                 null_score_diff_threshold=0.0, **kwargs):
+        if not 0.0 <= dropout < 1.0:
+            raise ConfigError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
+        if l2 < 0:
+            raise ConfigError(f"`l2` must be >= 0. Received: l2={l2}")
+        for key, value in (("n_best_size", n_best_size),
+                           ("max_answer_length", max_answer_length)):
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"`{key}` must be a positive integer. Received: "
+                                  f"{key}={value!r}.")
+        # === Layers ===
+        for layer in backbone.layers:  # the pooler is unused
+            if layer.name in ("pooled_dense", "pooler_dense"):
+                layer.trainable = False
+        dropout_layer = keras.layers.Dropout(dropout, name="head_dropout")
+        dense = keras.layers.Dense(
+            2, kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
+            kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
+            name="qa_outputs")
+        start_layer = SpanLogits(0, name="start_logits", dtype="float32")
+        end_layer = SpanLogits(1, name="end_logits", dtype="float32")
+        # === Functional Model ===
+        inputs = dict(backbone.input)
+        if "segment_ids" not in inputs:
+            inputs["segment_ids"] = keras.Input(shape=(None,), dtype="int32",
+                                                name="segment_ids")
+        sequence = sequence_output(backbone({k: inputs[k] for k in backbone.input}))
+        logits = dense(dropout_layer(sequence))
+        outputs = {
+            "end_logits": end_layer(logits, inputs["segment_ids"], inputs["padding_mask"]),
+            "start_logits": start_layer(logits, inputs["segment_ids"],
+                                        inputs["padding_mask"]),
+        }
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        # === Config ===
+        self._attach(backbone, preprocessor)
+        self.dropout = dropout
+        self.l2 = l2
+        self.version_2_with_negative = bool(version_2_with_negative)
+        self.n_best_size = n_best_size
+        self.max_answer_length = max_answer_length
+        self.null_score_diff_threshold = float(null_score_diff_threshold)
+
+    @classmethod
+    def from_pretrained(cls, source, *, sequence_length=384, backbone_config=None,
+                        doc_stride=None, max_question_length=64, **kwargs):
+        """Builds a question answerer on a pretrained backbone.
+
+        Args:
+            source: str or path. See `kerasft.from_pretrained`.
+            sequence_length: int. Tokens per window. Defaults to 384.
+            backbone_config: dict or None. Backbone config overrides.
+            doc_stride: int or None. Tokens shared by consecutive windows
+                of a long context. None: `min(128, room // 2)`.
+            max_question_length: int. Questions are cut to this many
+                tokens. Defaults to 64.
+            **kwargs: constructor arguments (`version_2_with_negative`...).
+        """
+        backbone, tokenizer = load_pretrained(source, **(backbone_config or {}))
+        preprocessor = cls.preprocessor_cls(
+            tokenizer, sequence_length=sequence_length,
+            max_sequence_length=max_sequence_length(backbone), doc_stride=doc_stride,
+            max_question_length=max_question_length,
+            segments_from_tokenizer="segment_ids" in backbone.input)
+        return cls(backbone=backbone, preprocessor=preprocessor, **kwargs)
+
+    def get_task_config(self):
+        return {
+            "dropout": self.dropout,
+            "l2": self.l2,
+            "version_2_with_negative": self.version_2_with_negative,
+            "n_best_size": self.n_best_size,
+            "max_answer_length": self.max_answer_length,
+            "null_score_diff_threshold": self.null_score_diff_threshold,
+        }
+
+    def default_loss(self):
+        return {name: keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+                for name in ("start_logits", "end_logits")}
+
+    def default_metrics(self):
+        return {name: [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+                for name in ("start_logits", "end_logits")}
+
+    # -- data ----------------------------------------------------------------
+    def _is_raw_input(self, x):
+        # Lists and tuples count, so malformed ones get `_pairs`' clear error.
+        return isinstance(x, (SquadData, list)) or (
+            isinstance(x, tuple) and not all(hasattr(v, "dtype") for v in x))
+
+    def make_dataset(self, x, y=None, batch_size=32, shuffle=False, seed=None,
+                     padding="bucket", sample_weight=None, name="x", bucket=None):
+        """Question/context pairs (and answers) -> `(tf.data.Dataset, steps)`
+        of windows; `sample_weight` (one per question) goes to its windows.
+        `padding`: `"bucket"` (default), `"longest"` or `"max_length"`."""
+        if bucket is not None:
+            padding = "bucket" if bucket else "longest"
+        if padding not in ("bucket", "longest", "max_length"):
+            raise ConfigError("`padding` must be one of ('bucket', 'longest', "
+                              f"'max_length'). Received: padding={padding!r}")
+        if isinstance(x, SquadData) and y is None:
+            y = x.answers
+        pairs = _pairs(x, name)
+        if pairs is None:
+            raise DataError(f"Expected question/context pairs. Received: {name} of type "
+                            f"{type(x).__name__}.")
+        windows = self.preprocessor.encode_windows(*pairs)
+        targets = None
+        if y is not None:
+            targets = self.preprocessor.encode_targets(windows, pairs[1], y)
+            if sample_weight is not None:
+                sample_weight = np.asarray(sample_weight, "float32")[windows.example_index]
+        return self.preprocessor.make_dataset(
+            windows.features, targets, sample_weight, batch_size=batch_size,
+            shuffle=shuffle, seed=seed, bucket=padding == "bucket",
+            pad_multiple=self.preprocessor.sequence_length if padding == "max_length" else 8)
+
+    def fit(self, x=None, y=None, *, validation_data=None, class_weight=None, **kwargs):
+        """Trains on `(questions, contexts)` and answers, or on a `SquadData`.
+
+        Args:
+            x: `(questions, contexts)`, a list of `(question, context)`
+                pairs, a `SquadData` (then `y` is its answers), or anything
+                `keras.Model.fit` takes.
+            y: one gold answer per question: `{"text", "answer_start"}`, a
+                list of them (the first is trained on), or None / `[]` for
+                no answer.
+            validation_data: `(x_val, y_val)` or a `SquadData`.
+            **kwargs: see `Task.fit`.
+        """
+        if class_weight is not None:
+            raise ConfigError("Question answering has no classes to weight. Received: "
+                              f"class_weight={class_weight!r}. Pass None.")
+        if isinstance(x, SquadData):
+            x, y = self.inputs_targets(x)
+        if isinstance(validation_data, SquadData):
+            validation_data = self.inputs_targets(validation_data)
+        return super().fit(x, y, validation_data=validation_data, **kwargs)
+
+    # -- prediction ----------------------------------------------------------
+    def predict_logits(self, questions, contexts, batch_size=32):
+        """Per-window logits: `(windows, start_logits, end_logits)`, the
+        logits as lists of float32 arrays cut to each window's length."""
+        windows = self.preprocessor.encode_windows(questions, contexts)
+        features = windows.features
+        lengths = np.array([len(t) for t in features["token_ids"]])
+        limit = self.preprocessor.max_sequence_length or int(lengths.max()) + 32
+        order = np.argsort(lengths, kind="stable")
+        start, end = [None] * len(lengths), [None] * len(lengths)
+        for b in range(0, len(order), batch_size):
+            rows = order[b:b + batch_size]
+            longest = int(lengths[rows].max())
+            padded = max(longest, min(-(-longest // 32) * 32, limit))
+            batch = self.preprocessor.pad({k: [v[i] for i in rows] for k, v in features.items()},
+                                          padded)
+            out = self.predict_on_batch(batch)
+            s, e = np.asarray(out["start_logits"]), np.asarray(out["end_logits"])
+            for j, i in enumerate(rows):
+                start[i], end[i] = s[j, :lengths[i]], e[j, :lengths[i]]
+        return windows, start, end
+
+    def predict(self, question, context=None, batch_size=32, return_n_best=False, **kwargs):
+        """Answers questions about contexts; raw strings in, spans out.
+
+        Args:
+            question: str, or a list of str with `context` a list of str,
+                or `(questions, contexts)` / a list of pairs / a `SquadData`
+                with `context=None`. Anything else goes to `keras.Model.predict`.
+            context: str, list of str, or None.
+            batch_size: int. Windows per batch. Defaults to 32.
+            return_n_best: bool. Add the `"n_best"` candidates.
+
+        Returns:
+            For one question, a dict `{"answer", "start", "end", "score",
+            "probability"}` with `context[start:end] == answer` (`""` and
+            None offsets for no answer); for several, a list of them.
+        """
+        single = isinstance(question, str)
+        if single or context is not None:
+            if single != isinstance(context, str):
+                raise DataError(
+                    "Expected a question and a context of the same kind: two strings or "
+                    f"two lists. Received: question of type {type(question).__name__} "
+                    f"and context of type {type(context).__name__}.")
+            pairs = ([question], [context]) if single else (list(question), list(context))
+        else:
+            pairs = _pairs(question)
+            if pairs is None:
+                return super().predict(question, batch_size=batch_size, **kwargs)
+        questions, contexts = check_pairs(*pairs)
+        windows, start, end = self.predict_logits(questions, contexts, batch_size)
+        answers = decode_answers(
+            start, end, windows.offsets, windows.context_mask, windows.example_index,
+            contexts, n_best_size=self.n_best_size, max_answer_length=self.max_answer_length,
+            version_2_with_negative=self.version_2_with_negative,
+            null_score_diff_threshold=self.null_score_diff_threshold,
+            return_n_best=return_n_best)
+        return answers[0] if single else answers
+
+    def predict_records(self, x, batch_size=32):
+        if isinstance(x, list) and all(isinstance(t, str) for t in x):
+            raise DataError(
+                "Question answering needs a context for each question. Received: "
+                f"{len(x)} bare strings. Pass --data with a SQuAD JSON file (questions "
+                "and contexts), or call QuestionAnswerer.predict(question, context).")
+        return self.predict(x, batch_size=batch_size)
+
+    # -- runs (CLI / YAML) ---------------------------------------------------
+    @classmethod
+    def model_config_defaults(cls):
+        return {"doc_stride": None, "max_question_length": 64, "n_best_size": 20,
+                "max_answer_length": 30, "null_score_diff_threshold": 0.0}
+
+    @classmethod
+    def task_kwargs_from_config(cls, model_config):
+        config = dict(model_config)
+        pooling = config.pop("pooling", None)
+        if pooling not in (None, "mean"):
+            raise ConfigError(
+                "A question answerer scores every token and has no pooling. "
+                f"Received: model.pooling={pooling!r}. Remove it.")
+        return config
+
+    @classmethod
+    def read_data(cls, path, data_config, require_labels=True):
+        from kerasft.data.squad import read_squad
+
+        return read_squad(path, require_answers=require_labels,
+                          encoding=data_config.get("encoding") or "utf-8")
+
+    @classmethod
+    def split_data(cls, data, fraction, seed):
+        from kerasft.data.squad import split_squad
+
+        return split_squad(data, fraction, seed)
+
+    @classmethod
+    def inputs_targets(cls, data):
+        return (list(data.questions), list(data.contexts)), list(data.answers)
+
+    @classmethod
+    def task_kwargs_from_data(cls, train):
+        return {"version_2_with_negative": train.version == "2.0"}
+
+    @staticmethod
+    def format_report(report):
+        from kerasft.evaluation.squad import format_squad_report
+
+        return format_squad_report(report)
+
+    def evaluate_report(self, x, y, output_dir=None, batch_size=32):
+        """SQuAD exact match and F1 (HasAns/NoAns with unanswerable questions).
+
+        Args:
+            x: `(questions, contexts)`, pairs or a `SquadData` (then `y` may
+                be None).
+            y: gold answers per question (lists of dicts or strings; `[]`
+                for no answer).
+            output_dir: str or None. Writes `metrics.json` and
+                `predictions.json` (question, prediction, gold, scores).
+
+        Returns:
+            dict, see `kerasft.evaluation.squad_report`.
+        """
+        from kerasft.evaluation.squad import score_question, squad_report, write_squad_report
+
+        if isinstance(x, SquadData):
+            x, y = self.inputs_targets(x)
+        predictions = self.predict(x, batch_size=batch_size)
+        texts = [p["answer"] for p in predictions]
+        report = squad_report(texts, y, version_2=self.version_2_with_negative or None)
+        if output_dir is not None:
+            questions, _ = _pairs(x)
+            records = []
+            for question, p, gold in zip(questions, predictions, y):
+                em, f1 = score_question(p["answer"], gold)
+                records.append({"question": question, "prediction": p["answer"],
+                                "score": p["score"], "gold": gold, "exact_match": em,
+                                "f1": f1})
+            write_squad_report(report, os.fspath(output_dir), records)
+        return report
