@@ -10,6 +10,8 @@ from kerasft.backbones import from_pretrained  # noqa: E402
 from kerasft.backbones import tiny_backbone  # noqa: E402
 from kerasft.tasks import Task  # noqa: E402
 from kerasft.tasks import TextClassifier  # noqa: E402
+from kerasft.tasks import MultiLabelClassifier  # noqa: E402
+from kerasft.tasks import TextRegressor  # noqa: E402
 from kerasft.tasks import load  # noqa: E402
 from kerasft.tokenizers import Tokenizer  # noqa: E402
 from kerasft.version import __version__  # noqa: E402
@@ -18,6 +20,8 @@ __all__ = [
     "__version__",
     "Task",
     "TextClassifier",
+    "MultiLabelClassifier",
+    "TextRegressor",
     "Tokenizer",
     "errors",
     "from_pretrained",

@@ -160,6 +160,87 @@ def _in_memory_columns(source):
     return columns
 
 
+def _read_headerless(path, encoding, delimiter, indices):
+    """Fields of a headerless delimited file, split on `delimiter` with
+    quoting disabled (stray quotes are text)."""
+    columns, lines = {i: [] for i in indices}, []
+    for number, line in enumerate(_decode(path, encoding).split("\n"), 1):
+        line = line.removesuffix("\r")
+        if not line.strip():
+            continue
+        fields = line.split(delimiter)
+        if len(fields) <= max(indices):
+            raise DataError(
+                f"Expected at least {max(indices) + 1} fields in {path}, line "
+                f"{number}. Received: {len(fields)} fields {fields[:8]}. Fix the "
+                f"line, or pass the 0-based index of each column (delimiter "
+                f"{delimiter!r})."
+            )
+        for i in indices:
+            columns[i].append(fields[i])
+        lines.append(number)
+    return columns, lines
+
+
+def read_columns(source, columns, optional=(), encoding="utf-8", delimiter=None,
+                 header=True):
+    """Reads raw, unparsed column values (for task readers that parse labels
+    themselves: label lists, numeric targets).
+
+    Args:
+        source: str, PathLike, `pandas.DataFrame` or dict of lists.
+        columns: dict of column -> the argument that named it (for errors),
+            e.g. `{"text": "text_column"}`. With `header=False`, columns are
+            0-based field indices.
+        optional: columns that may be absent (then left out of the result).
+        encoding: str. Text encoding of files. Defaults to `"utf-8"`.
+        delimiter: str or None. As in `read_texts`. Defaults to `None`.
+        header: bool. `False` reads a headerless delimited file whose lines
+            are split on the delimiter with quoting disabled (STS-B,
+            GoEmotions). Defaults to `True`.
+
+    Returns:
+        `(values, lines, name)`: dict column -> list of values, the file line
+        of each example (None for in-memory data), the source's name.
+
+    Raises:
+        DataError: a missing file or column, a short line, or no examples.
+    """
+    optional = set(optional)
+    if isinstance(source, (pd.DataFrame, dict)):
+        name, lines = f"<{type(source).__name__}>", None
+        found = _in_memory_columns(source)
+    elif isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        if header:
+            found, lines = _read_file(name, encoding, delimiter, dict(columns), optional)
+        else:
+            bad = [c for c in columns if isinstance(c, bool) or not isinstance(c, int)]
+            extension = os.path.splitext(name)[1].lower()
+            delimiter = delimiter or _DELIMITERS.get(extension)
+            if bad or delimiter is None:
+                raise ValueError(
+                    "Expected 0-based integer columns and a .csv/.tsv file (or a "
+                    "delimiter) for a headerless file. Received: columns="
+                    f"{list(columns)}, source={name!r}, delimiter={delimiter!r}. "
+                    "Pass column indices, and delimiter='\\t' if needed."
+                )
+            found, lines = _read_headerless(name, encoding, delimiter, list(columns))
+    else:
+        raise TypeError(
+            "Expected a file path, a pandas DataFrame or a dict of lists. "
+            f"Received: source={source!r} of type {type(source).__name__}."
+        )
+    for column, argument in columns.items():
+        if column not in found and column not in optional:
+            raise _missing_column(column, argument, list(found), name)
+    values = {c: found[c] for c in columns if c in found}
+    if not any(len(v) for v in values.values()):
+        raise DataError(
+            f"Expected at least one example in {name}. Received: 0 rows. Check "
+            "that the right file was passed and that it has rows below the header."
+        )
+    return values, lines, name
 
 
 def read_texts(

@@ -3,13 +3,19 @@
 from kerasft.evaluation.classification import classification_report
 from kerasft.evaluation.classification import format_report
 from kerasft.evaluation.classification import write_report
+from kerasft.evaluation.multi_label import multi_label_report, tune_thresholds
 from kerasft.evaluation.plots import plot_confusion_matrix
+from kerasft.evaluation.regression import plot_predictions, regression_report
 from kerasft.evaluation.plots import plot_training_curves
 
 __all__ = [
     "classification_report",
     "format_report",
+    "multi_label_report",
     "plot_confusion_matrix",
+    "plot_predictions",
     "plot_training_curves",
+    "regression_report",
+    "tune_thresholds",
     "write_report",
 ]

@@ -1,0 +1,293 @@
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+import kerasft as kft
+from kerasft.cli import main
+from kerasft.errors import ConfigError, DataError
+from kerasft.evaluation import tune_thresholds
+from kerasft.tasks import read_multi_label
+
+LABELS = ["cinema", "money", "sport"]
+TOPICS = {"cinema": ["film", "movie"], "money": ["market"], "sport": ["sport", "team"]}
+FILLER = ["the", "a", "is", "good", "bad", "it", "was", "great", "of"]
+GOEMOTIONS = "/work/shared/data/goemotions"
+
+
+def toy_topics(n, seed):
+    """Texts naming one or two topics among filler words; labels = topics named."""
+    rng = np.random.RandomState(seed)
+    texts, labels = [], []
+    for _ in range(n):
+        topics = sorted(rng.choice(LABELS, rng.randint(1, 3), replace=False).tolist())
+        words = [rng.choice(TOPICS[t]) for t in topics] + rng.choice(FILLER, 3).tolist()
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+        labels.append(topics)
+    return texts, labels
+
+
+def make_model(**kwargs):
+    kwargs.setdefault("labels", LABELS)
+    kwargs.setdefault("sequence_length", 16)
+    return kft.MultiLabelClassifier.from_pretrained("tiny-bert", **kwargs)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    keras.utils.set_random_seed(0)
+    x, y = toy_topics(96, seed=0)
+    val = toy_topics(32, seed=1)
+    model = make_model(dropout=0.0)
+    model.compile(learning_rate=3e-3)
+    history = model.fit(x, y, validation_data=val, epochs=8, batch_size=8, seed=0,
+                        verbose=0)
+    return model, history, val
+
+
+def test_fit_learns_toy_task(trained):
+    model, history, (vx, vy) = trained
+    losses = history.history["loss"]
+    assert losses[-1] < 0.5 * losses[0]
+    report = model.evaluate_report(vx, vy)
+    # Predicting every label scores micro F1 0.68 here (48 of 96 label slots are positive).
+    assert report["micro"]["f1"] >= 0.9
+    assert report["macro"]["f1"] >= 0.9
+    assert report["subset_accuracy"] >= 0.75
+
+
+def test_fit_tunes_thresholds_on_validation_data(trained):
+    model, _, (vx, vy) = trained
+    targets, _ = model.encode_targets(vy)
+    expected = tune_thresholds(targets, model.predict(vx))
+    np.testing.assert_allclose(model.thresholds, expected)
+    assert not np.all(expected == 0.5)  # tuning moved at least one threshold here
+
+
+def test_predict_labels_apply_each_labels_threshold(trained):
+    model, _, (vx, _) = trained
+    probabilities = model.predict(vx)
+    assert probabilities.shape == (32, 3)
+    assert ((probabilities > 0) & (probabilities < 1)).all()
+    custom = np.array([0.2, 0.9, 0.6])
+    labels = model.predict_labels(vx, thresholds=custom)
+    assert labels == [[LABELS[j] for j in range(3) if p[j] >= custom[j]] for p in probabilities]
+    records = model.predict_records(vx[:3])
+    assert [r["labels"] for r in records] == model.predict_labels(vx[:3])
+    assert records[0]["scores"]["money"] == pytest.approx(float(probabilities[0, 1]), abs=1e-6)
+
+
+def test_save_load_keeps_labels_thresholds_and_predictions(trained, tmp_path):
+    model, _, (vx, _) = trained
+    saved = model.thresholds.copy()
+    model.thresholds = np.array([0.3, 0.65, 0.45])
+    try:
+        model.save(tmp_path / "model")
+        reloaded = kft.load(tmp_path / "model")
+    finally:
+        model.thresholds = saved
+    assert isinstance(reloaded, kft.MultiLabelClassifier)
+    assert reloaded.labels == LABELS
+    np.testing.assert_allclose(reloaded.thresholds, [0.3, 0.65, 0.45])
+    with open(tmp_path / "model" / "labels.json") as f:
+        assert json.load(f)["labels"] == LABELS
+    np.testing.assert_allclose(reloaded.predict(vx), model.predict(vx), atol=1e-6)
+    assert reloaded.predict_labels(vx) == model.predict_labels(vx, thresholds=[0.3, 0.65, 0.45])
+
+
+def test_multi_hot_targets_and_keras_evaluate(trained):
+    model, _, (vx, vy) = trained
+    targets, weights = model.encode_targets(vy)
+    assert weights is None and targets.dtype == np.float32
+    assert targets[0].tolist() == [float(name in vy[0]) for name in LABELS]
+    from_lists = model.evaluate(vx, vy, return_dict=True, verbose=0)
+    from_matrix = model.evaluate(vx, targets.astype("int64"), return_dict=True, verbose=0)
+    assert from_lists["loss"] == pytest.approx(from_matrix["loss"], rel=1e-5)
+    assert from_lists["micro_f1"] >= 0.85
+
+
+def test_evaluate_report_writes_metrics(trained, tmp_path):
+    model, _, (vx, vy) = trained
+    report = model.evaluate_report(vx, vy, output_dir=tmp_path)
+    assert set(report["per_label"]) == set(LABELS)
+    assert report["thresholds"] == dict(zip(LABELS, model.thresholds.tolist()))
+    assert sum(c["support"] for c in report["per_label"].values()) == sum(map(len, vy))
+    with open(tmp_path / "metrics.json") as f:
+        assert json.load(f)["micro"]["f1"] == report["micro"]["f1"]
+    assert "subset accuracy" in model.format_report(report)
+
+
+def test_sentence_pairs(trained):
+    model, _, _ = trained
+    x, y = toy_topics(16, seed=3)
+    pairs = (x, ["the film"] * len(x))
+    probabilities = model.predict(pairs)
+    assert probabilities.shape == (16, 3)
+    np.testing.assert_allclose(model.predict(list(zip(*pairs))), probabilities, atol=1e-6)
+    # The second text is part of the input: "the film" raises P(cinema).
+    assert probabilities[:, 0].mean() > model.predict(x)[:, 0].mean()
+    assert np.isfinite(model.evaluate(pairs, y, return_dict=True, verbose=0)["loss"])
+
+
+def test_target_errors():
+    model = make_model()
+    with pytest.raises(DataError, match="label='drama' at row index 1 of y"):
+        model.encode_targets([["sport"], ["drama"]])
+    with pytest.raises(DataError, match=r"no labels at row index 1 of y \(1 such"):
+        model.encode_targets([["sport"], []])
+    with pytest.raises(DataError, match="Received: 'sport,money', a string"):
+        model.encode_targets(["sport,money"])
+    with pytest.raises(DataError, match=r"3 columns .*Received: y with shape \(1, 2\)"):
+        model.encode_targets(np.array([[1, 0]]))
+    with pytest.raises(DataError, match="values other than 0 and 1"):
+        model.encode_targets(np.array([[1, 0, 2]]))
+    with pytest.raises(DataError, match="label='x' at row index 0 of y. Fix the label"):
+        make_model(labels=[0, 1]).encode_targets([["x", 1]])
+    assert make_model(labels=[0, 1]).encode_targets([["1"]])[0].tolist() == [[0, 1]]
+    assert make_model(labels=["1", "2"]).encode_targets([[2]])[0].tolist() == [[0, 1]]
+    permissive = make_model(allow_empty_labels=True)
+    targets, _ = permissive.encode_targets([["sport"], []])
+    assert targets.tolist() == [[0, 0, 1], [0, 0, 0]]
+    model._class_weight = "balanced"
+    with pytest.raises(ConfigError, match="class_weight"):
+        model.encode_targets([["sport"]])
+
+
+def test_config_errors():
+    with pytest.raises(ConfigError, match="at least one label"):
+        make_model(labels=[])
+    with pytest.raises(ConfigError, match=r"3 thresholds in \(0, 1\)"):
+        make_model(thresholds=[0.5, 1.0, 0.5])
+    with pytest.raises(ConfigError, match="unknown labels \\['drama'\\]"):
+        make_model(thresholds={"drama": 0.4})
+    assert make_model(thresholds={"money": 0.3}).thresholds.tolist() == [0.5, 0.3, 0.5]
+    with pytest.raises(ConfigError, match="dropout"):
+        make_model(dropout=1.0)
+
+
+# --- reading files ---
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_read_csv_separated_and_json_lists(tmp_path):
+    path = write(tmp_path, "d.csv", 'text,labels\ngood film,"cinema, sport"\n'
+                 'market news,"[""money""]"\nthe team,sport\n')
+    data = read_multi_label(path)
+    assert data.texts == ["good film", "market news", "the team"]
+    assert data.labels == [["cinema", "sport"], ["money"], ["sport"]]
+    semicolons = write(tmp_path, "s.tsv", "text\ttags\na\tx;y;x\n")
+    assert read_multi_label(semicolons, label_column="tags",
+                            label_separator=";").labels == [["x", "y"]]
+
+
+def test_read_jsonl_lists_and_integer_labels(tmp_path):
+    path = write(tmp_path, "d.jsonl", '{"text": "a", "labels": [2, 0]}\n'
+                 '{"text": "b", "labels": "1"}\n')
+    assert read_multi_label(path).labels == [[2, 0], [1]]
+
+
+def test_read_empty_label_lists_are_errors_unless_allowed(tmp_path):
+    path = write(tmp_path, "d.csv", "text,labels\ngood,a\nplain,\nbad,b\n")
+    with pytest.raises(DataError, match=r"d.csv, line 3. Received: labels=''.*allow_empty_labels"):
+        read_multi_label(path)
+    data = read_multi_label(path, allow_empty_labels=True)
+    assert data.labels == [["a"], [], ["b"]]
+    kwargs = kft.MultiLabelClassifier.task_kwargs_from_data(data)
+    assert kwargs == {"labels": ["a", "b"], "allow_empty_labels": True}
+    frame = {"text": ["x", "y"], "labels": [["a"], []]}
+    with pytest.raises(DataError, match="row index 1 of <dict>"):
+        read_multi_label(frame)
+
+
+def test_read_headerless_tsv_with_label_names(tmp_path):
+    names = write(tmp_path, "labels.txt", "joy\nfear\nanger")
+    path = write(tmp_path, "d.tsv", 'so "happy"\t0\tid1\nscared and angry\t1,2\tid2\n')
+    data = read_multi_label(path, text_column=0, label_column=1, header=False,
+                            label_names=names)
+    assert data.texts == ['so "happy"', "scared and angry"]
+    assert data.labels == [["joy"], ["fear", "anger"]]
+    bad = write(tmp_path, "bad.tsv", "ok\t0\nnot ok\t7\n")
+    with pytest.raises(DataError, match=r"ids in \[0, 3\).*bad.tsv, line 2. Received: label=7"):
+        read_multi_label(bad, text_column=0, label_column=1, header=False,
+                         label_names=names)
+    with pytest.raises(DataError, match=r"at least 2 fields in .*short.tsv, line 2"):
+        read_multi_label(write(tmp_path, "short.tsv", "a\t0\nb\n"), text_column=0,
+                         label_column=1, header=False)
+
+
+def test_read_errors_name_file_and_line(tmp_path):
+    path = write(tmp_path, "d.csv", 'text,labels\na,x\nb,"[""x"", "\n')
+    with pytest.raises(DataError, match=r"JSON list of labels at .*d.csv, line 3"):
+        read_multi_label(path)
+    path = write(tmp_path, "n.jsonl", '{"text": "a", "labels": ["x", 1.5]}\n')
+    with pytest.raises(DataError, match=r"str or int at .*n.jsonl, line 1. Received: label=1.5"):
+        read_multi_label(path)
+    with pytest.raises(DataError, match="Expected a column named 'labels'"):
+        read_multi_label(write(tmp_path, "c.csv", "text,label\na,b\n"))
+    with pytest.raises(DataError, match="file of label names"):
+        read_multi_label(write(tmp_path, "e.csv", "text,labels\na,0\n"), label_names="nope.txt")
+
+
+# --- YAML run and CLI ---
+
+
+def test_yaml_run_evaluate_and_predict(tmp_path, capsys):
+    x, y = toy_topics(60, seed=4)
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(json.dumps({"text": t, "topics": labels}) + "\n"
+                             for t, labels in zip(x, y)))
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "name: ml\ntask: multi_label_classifier\nbackbone: tiny-bert\nsequence_length: 16\n"
+        f"output_dir: {tmp_path / 'runs'}\n"
+        f"data:\n  train: {train}\n  label_column: topics\n  validation_split: 0\n"
+        "  test_split: 0.2\ntraining:\n  epochs: 2\n  batch_size: 8\n  learning_rate: 3e-3\n")
+    assert main(["train", "--config", str(config)]) == 0
+    run = tmp_path / "runs" / "ml"
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["run"]["evaluated_on"] == "test" and "micro" in metrics
+    # No validation data: every threshold stays at 0.5.
+    assert metrics["thresholds"] == {name: 0.5 for name in LABELS}
+    tsv = write(tmp_path, "test.tsv", "the film\t0\nteam market\t1,2\n")
+    names = write(tmp_path, "names.txt", "\n".join(LABELS))
+    capsys.readouterr()
+    assert main(["evaluate", str(run), "--data", tsv, "--text-column", "0",
+                 "--label-column", "1", "--reader-option", "header=false",
+                 "--reader-option", f"label_names={names}"]) == 0
+    assert "subset accuracy" in capsys.readouterr().out
+    assert main(["predict", str(run), "the film", "team market", "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["input"] for r in records] == ["the film", "team market"]
+    assert all(set(r["labels"]) <= set(LABELS) and len(r["scores"]) == 3 for r in records)
+
+
+# --- real data ---
+
+
+@pytest.mark.skipif(not os.path.isdir(GOEMOTIONS), reason="GoEmotions data not present")
+@pytest.mark.slow
+def test_minilm_2_layers_on_goemotions_slice():
+    train = read_multi_label(f"{GOEMOTIONS}/train.tsv", text_column=0, label_column=1,
+                             header=False, label_names=f"{GOEMOTIONS}/labels.txt")
+    dev = read_multi_label(f"{GOEMOTIONS}/dev.tsv", text_column=0, label_column=1,
+                           header=False, label_names=f"{GOEMOTIONS}/labels.txt")
+    assert len(train) == 43410 and len(dev) == 5426
+    labels = sorted(set(kft.tasks.multi_label_classifier.flatten_labels(train.labels)))
+    assert len(labels) == 28
+    model = kft.MultiLabelClassifier.from_pretrained(
+        "minilm-l6", backbone_config={"num_layers": 2}, labels=labels, sequence_length=64)
+    model.compile(learning_rate=1e-3)
+    model.fit(train.texts[:1500], train.labels[:1500],
+              validation_data=(dev.texts[:300], dev.labels[:300]),
+              epochs=2, batch_size=32, seed=0, verbose=0)
+    report = model.evaluate_report(dev.texts[300:800], dev.labels[300:800])
+    # Always predicting the most frequent label ("neutral") scores micro F1 ~0.3.
+    assert report["micro"]["f1"] >= 0.35, report["micro"]
