@@ -1,0 +1,86 @@
+"""Fixtures of the export tests: a tiny trained classifier and its export,
+and the 2-layer MiniLM classifier on real SST-2 texts (built once each)."""
+
+import os
+
+import numpy as np
+import pytest
+
+SST2 = "/work/shared/data/glue_sst2"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def read_sst2(split, n, start=0):
+    """`n` (text, label) pairs of SST-2, read by path (never copied)."""
+    path = os.path.join(SST2, f"{split}.tsv")
+    if not os.path.isfile(path):
+        pytest.skip(f"SST-2 not found at {path}")
+    with open(path, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f][1 + start:1 + start + n]
+    return [r[0] for r in rows], [("negative", "positive")[int(r[1])] for r in rows]
+
+
+def fit_head(model, texts, labels):
+    """Fits the classifier's Dense head by logistic regression on frozen
+    backbone features: a real, decisive classifier in seconds."""
+    import keras
+    from sklearn.linear_model import LogisticRegression
+
+    dense = model.get_layer("logits")
+    features = keras.Model(model.inputs, dense.input)
+    x = model.preprocessor.pad(model.preprocessor.encode(texts), model.preprocessor.sequence_length)
+    h = features.predict(x, batch_size=32, verbose=0)
+    y = model.label_vocabulary.encode(labels)
+    clf = LogisticRegression(C=1.0, max_iter=2000).fit(h, y)
+    if len(model.labels) == 2:  # binary LR: one row; softmax over [-z/2, z/2]
+        w = np.concatenate([-clf.coef_, clf.coef_]).T / 2
+        b = np.array([-clf.intercept_[0], clf.intercept_[0]]) / 2
+    else:
+        w, b = clf.coef_.T, clf.intercept_
+    dense.set_weights([w.astype("float32"), b.astype("float32")])
+    return model
+
+
+@pytest.fixture(scope="session")
+def sst2():
+    """`sst2(split, n, start=0)` -> (texts, labels) read from the shared data."""
+    return read_sst2
+
+
+@pytest.fixture(scope="session")
+def head_fitter():
+    """`head_fitter(model, texts, labels)` fits the Dense head (see `fit_head`)."""
+    return fit_head
+
+
+@pytest.fixture(scope="session")
+def toy_data():
+    from helpers import toy_sentiment
+
+    return toy_sentiment()
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier(toy_data):
+    import keras
+
+    import kerasft
+
+    keras.utils.set_random_seed(7)
+    model = kerasft.TextClassifier.from_pretrained(
+        "tiny-bert", labels=["neg", "pos"], sequence_length=16, dropout=0.0)
+    texts, labels = toy_data
+    model.fit(texts, labels, epochs=4, batch_size=8, verbose=0)
+    return model
+
+
+@pytest.fixture(scope="session")
+def tiny_export(tiny_classifier, toy_data, tmp_path_factory):
+    """All formats, fp32 and dynamic-range, of the tiny classifier."""
+    from kerasft.export import export_model
+
+    directory = str(tmp_path_factory.mktemp("tiny") / "export")
+    texts, labels = toy_data
+    report = export_model(tiny_classifier, directory, quantization=("none", "dynamic"),
+                          texts=texts, labels=labels, latency_repeats=3, verbose=False)
+    return directory, report
