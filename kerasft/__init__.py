@@ -12,6 +12,7 @@ from kerasft.tasks import Task  # noqa: E402
 from kerasft.tasks import TextClassifier  # noqa: E402
 from kerasft.tasks import MultiLabelClassifier  # noqa: E402
 from kerasft.tasks import TextRegressor  # noqa: E402
+from kerasft.tasks import TokenClassifier  # noqa: E402
 from kerasft.tasks import load  # noqa: E402
 from kerasft.tokenizers import Tokenizer  # noqa: E402
 from kerasft.version import __version__  # noqa: E402
@@ -22,6 +23,7 @@ __all__ = [
     "TextClassifier",
     "MultiLabelClassifier",
     "TextRegressor",
+    "TokenClassifier",
     "Tokenizer",
     "errors",
     "from_pretrained",

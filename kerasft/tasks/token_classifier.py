@@ -68,7 +68,9 @@ class MaskedTokenAccuracy(keras.metrics.Metric):
 
 
 def _is_token_lists(x):
-    return isinstance(x, (list, tuple)) and len(x) > 0 and all(
+    """A list of sentences, each a list (or tuple) of words. A tuple of two
+    lists stays what it is for every task: sentence pairs."""
+    return isinstance(x, list) and len(x) > 0 and all(
         isinstance(s, (list, tuple)) and all(isinstance(t, str) for t in s) for s in x)
 
 

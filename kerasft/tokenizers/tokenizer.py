@@ -208,7 +208,8 @@ class Tokenizer:
 
     # -- encoding ------------------------------------------------------------
     def encode(self, texts, pairs=None, sequence_length=None, stride=0,
-               return_offsets=False, progress=False):
+               return_offsets=False, progress=False, is_pretokenized=False,
+               add_special_tokens=True):
         """Tokenizes a batch of texts (or text pairs) without padding.
 
         Args:
@@ -220,6 +221,10 @@ class Tokenizer:
             return_offsets: bool. Also return character offsets and word
                 ids (for NER and QA).
             progress: bool. Show a progress bar for large inputs.
+            is_pretokenized: bool. Each text is a list of words (NER); the
+                returned `word_ids` then index those words. Defaults to False.
+            add_special_tokens: bool. Add the checkpoint's special tokens
+                (`[CLS]`, `[SEP]`...). Defaults to True.
 
         Returns:
             A dict of lists of 1-D int32 numpy arrays: `"token_ids"`,
@@ -240,7 +245,9 @@ class Tokenizer:
 
             chunks = tqdm(chunks, desc="Tokenizing", unit="chunk")
         for start in chunks:
-            for enc in self.tokenizer.encode_batch(items[start:start + _CHUNK]):
+            for enc in self.tokenizer.encode_batch(
+                    items[start:start + _CHUNK], is_pretokenized=is_pretokenized,
+                    add_special_tokens=add_special_tokens):
                 out["token_ids"].append(np.asarray(enc.ids, dtype="int32"))
                 out["segment_ids"].append(np.asarray(enc.type_ids, dtype="int32"))
                 if return_offsets:

@@ -1,0 +1,287 @@
+import json
+import os
+import runpy
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+import kerasft as kft
+from kerasft.data import read_conll
+from kerasft.data import entity_types, from_iob2, iob2_tags
+from kerasft.errors import ConfigError, DataError
+from kerasft.tasks.ner_decoding import tags_to_spans
+from kerasft.tasks.token_classifier import (
+    MaskedSparseCategoricalCrossentropy,
+    MaskedTokenAccuracy,
+    TokenClassifier,
+)
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+CONLL = os.path.join(ROOT, "..", "shared", "data", "conll2003")
+PEOPLE = [["bob"], ["kim"], ["sam"], ["bob", "smith"]]
+PLACES = [["paris"], ["rome"], ["oslo"], ["new", "york"]]
+TEMPLATES = [["{P}", "is", "in", "{L}"], ["the", "team", "of", "{P}", "was", "good"],
+             ["{L}", "market", "news"], ["it", "was", "{P}", "and", "{P}"],
+             ["a", "good", "film", "in", "{L}", "and", "{L}"]]
+
+
+def toy_ner(n=60, seed=0):
+    rng = np.random.RandomState(seed)
+    sentences, tags = [], []
+    for i in range(n):
+        words, labels = [], []
+        for slot in TEMPLATES[i % len(TEMPLATES)]:
+            if slot in ("{P}", "{L}"):
+                name = (PEOPLE if slot == "{P}" else PLACES)[rng.randint(4)]
+                kind = "PER" if slot == "{P}" else "LOC"
+                words += name
+                labels += [f"B-{kind}"] + [f"I-{kind}"] * (len(name) - 1)
+            else:
+                words.append(slot)
+                labels.append("O")
+        sentences.append(words)
+        tags.append(labels)
+    return sentences, tags
+
+
+def make_model(**kwargs):
+    kwargs.setdefault("tags", iob2_tags(["LOC", "PER"]))
+    kwargs.setdefault("sequence_length", 16)
+    return TokenClassifier.from_pretrained("tiny-bert", **kwargs)
+
+
+def write_conll(path, sentences, tags):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("-DOCSTART- O\n\n")
+        for words, labels in zip(sentences, tags):
+            f.write("".join(f"{w} {t}\n" for w, t in zip(words, labels)) + "\n")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    keras.utils.set_random_seed(0)
+    sentences, tags = toy_ner()
+    model = make_model(dropout=0.0)
+    model.compile(learning_rate=1e-2)
+    ckpt = str(tmp_path_factory.mktemp("ckpt"))
+    history = model.fit(sentences, tags, validation_data=(sentences[:10], tags[:10]),
+                        epochs=8, batch_size=8, seed=0, checkpoint_dir=ckpt, verbose=0)
+    return model, history, sentences, tags
+
+
+def test_fit_learns_toy_ner(trained):
+    model, history, sentences, tags = trained
+    losses = history.history["loss"]
+    assert losses[-1] < 0.2 * losses[0]
+    assert "val_loss" in history.history and "token_accuracy" in history.history
+    assert model.predict_tags(sentences) == tags
+
+
+def test_model_outputs_float32_token_probabilities(trained):
+    model, _, sentences, _ = trained
+    ds, _ = model.make_dataset(sentences[:4], batch_size=4, padding="longest")
+    x = next(iter(ds))
+    p = model.predict(x, verbose=0)
+    assert p.dtype == np.float32 and p.shape == (*x["token_ids"].shape, len(model.tags))
+    np.testing.assert_allclose(p.sum(-1), 1.0, atol=1e-5)
+
+
+def test_predict_raw_text_gives_exact_character_offsets(trained):
+    model, _, _, _ = trained
+    texts = ["Bob is in  Paris.", "It was Kim and  Sam", "A good film in\tNew  York and Rome"]
+    entities = model.predict(texts)
+    for text, found in zip(texts, entities):
+        for e in found:
+            assert text[e["start"]:e["end"]] == e["text"]
+            assert 0.0 < e["score"] <= 1.0
+    assert [(e["type"], e["text"]) for e in entities[0]] == [("PER", "Bob"), ("LOC", "Paris")]
+    assert [(e["type"], e["text"]) for e in entities[1]] == [("PER", "Kim"), ("PER", "Sam")]
+    assert [(e["type"], e["text"]) for e in entities[2]] == [("LOC", "New  York"),
+                                                             ("LOC", "Rome")]
+    assert entities[0][1]["start"] == 11 and entities[0][1]["end"] == 16
+    low = model.predict(texts, aggregation="min")
+    assert all(m["score"] <= e["score"] + 1e-7 for a, b in zip(entities, low)
+               for e, m in zip(a, b))
+
+
+def test_long_sentences_are_windowed_not_truncated(trained):
+    model, _, _, _ = trained
+    words = ["the", "team", "of", "bob", "was", "good"] + ["and", "it", "was", "good"] * 6 + \
+        ["in", "paris"]
+    enc = model.preprocessor.encode_words([words])
+    assert len(enc.sentence) > 1  # the sentence does not fit in 16 tokens
+    tags = model.predict_tags([words])[0]
+    assert len(tags) == len(words)
+    assert tags[3] == "B-PER" and tags[-1] == "B-LOC"
+    probs = model.predict_word_probabilities([words])[0]
+    assert probs.shape == (len(words), 5) and not np.isnan(probs).any()
+
+
+def test_predictions_do_not_depend_on_batching(trained):
+    model, _, sentences, _ = trained
+    together = model.predict_word_probabilities(sentences[:7], batch_size=3)
+    alone = [model.predict_word_probabilities([s])[0] for s in sentences[:7]]
+    for a, b in zip(together, alone):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_predict_on_token_lists_and_output_schemes(trained):
+    model, _, sentences, tags = trained
+    entities = model.predict(sentences[:1])[0]
+    assert [(e["type"], e["word_start"], e["word_end"]) for e in entities] == \
+        tags_to_spans(tags[0])
+    assert [e["text"] for e in entities] == [
+        " ".join(sentences[0][s:e]) for _, s, e in tags_to_spans(tags[0])]
+    assert all("start" not in e for e in entities)
+    bioes = model.predict_tags(sentences[:5], scheme="bioes")
+    assert bioes == [from_iob2(t, "bioes") for t in tags[:5]]
+    records = model.predict_records(sentences[:2])
+    assert records[0]["tags"] == tags[0] and "entities" in records[0]
+    assert json.dumps(model.predict_records(["Bob is in Paris"]))
+
+
+def test_keras_evaluate_reports_token_accuracy(trained):
+    model, _, sentences, tags = trained
+    results = model.evaluate(sentences, tags, return_dict=True, verbose=0)
+    assert results["token_accuracy"] == 1.0
+
+
+def test_evaluate_report(trained, tmp_path):
+    model, _, sentences, tags = trained
+    report = model.evaluate_report(sentences, tags, output_dir=tmp_path)
+    assert report["f1"] == 1.0 and set(report["per_type"]) == {"LOC", "PER"}
+    assert report["num_sentences"] == len(sentences)
+    assert json.loads((tmp_path / "metrics.json").read_text())["f1"] == 1.0
+    assert "micro avg" in model.format_report(report)
+    iob1 = [from_iob2(t, "iob1") for t in tags]
+    assert model.evaluate_report(sentences, iob1)["f1"] == 1.0
+
+
+def test_unknown_tag_at_evaluation_names_file_and_line(trained, tmp_path):
+    model, _, _, _ = trained
+    path = write_conll(tmp_path / "test.txt", [["bob", "is", "in", "acme"]],
+                       [["B-PER", "O", "O", "B-ORG"]])
+    data = read_conll(path)
+    with pytest.raises(DataError, match=r"tag='B-ORG' at .*test.txt, line 6"):
+        model.evaluate_report(*TokenClassifier.inputs_targets(data))
+    with pytest.raises(DataError, match=r"tag='B-ORG' at y\[0\]\[1\]"):
+        model.evaluate_report([["bob", "acme"]], [["B-PER", "B-ORG"]])
+
+
+def test_save_load_round_trip(trained, tmp_path):
+    model, _, sentences, _ = trained
+    path = tmp_path / "model"
+    model.save(path)
+    for name in ("config.json", "model.weights.h5", "labels.json", "preprocessor.json",
+                 "tokenizer/tokenizer.json"):
+        assert (path / name).is_file(), name
+    reloaded = kft.load(path)
+    assert isinstance(reloaded, TokenClassifier) and reloaded.tags == model.tags
+    for a, b in zip(reloaded.predict_word_probabilities(sentences[:5]),
+                    model.predict_word_probabilities(sentences[:5])):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_masked_loss_and_accuracy_ignore_minus_100():
+    y_true = np.array([[1, -100, 0], [2, -100, -100]])
+    y_pred = np.array([[[0.2, 0.7, 0.1], [1, 0, 0], [0.6, 0.3, 0.1]],
+                       [[0.1, 0.1, 0.8], [0, 1, 0], [0, 0, 1]]], dtype="float32")
+    loss = MaskedSparseCategoricalCrossentropy()(y_true, y_pred)
+    expected = -np.mean(np.log([0.7, 0.6, 0.8]))
+    assert float(loss) == pytest.approx(expected, rel=1e-5)
+    metric = MaskedTokenAccuracy()
+    metric.update_state(y_true, y_pred)
+    assert float(metric.result()) == 1.0
+    metric.update_state(np.array([[0, -100]]), y_pred[:1, :2])
+    assert float(metric.result()) == pytest.approx(3 / 4)
+
+
+def test_fit_accepts_other_schemes_and_bad_inputs_raise():
+    sentences, tags = toy_ner(10)
+    model = make_model()
+    bioes = [from_iob2(t, "bioes") for t in tags]
+    model.fit(sentences, bioes, epochs=1, batch_size=8, verbose=0)
+    with pytest.raises(DataError, match="2 tokens and 1 tags in sentence 0"):
+        model.fit([["bob", "is"]], [["B-PER"]], verbose=0)
+    with pytest.raises(DataError, match=r"tag='B-ORG' at y\[0\]\[0\]"):
+        model.fit([["acme"]], [["B-ORG"]], verbose=0)
+    with pytest.raises(ConfigError, match="class_weight"):
+        model.fit(sentences, tags, class_weight="balanced", verbose=0)
+    with pytest.raises(DataError, match="pre-split sentences"):
+        model.evaluate_report(["bob is here"], [["B-PER", "O", "O"]])
+    with pytest.raises(DataError, match="sentence pairs"):
+        model.predict((["bob"], ["kim"]))
+    with pytest.raises(DataError, match=r"Empty text at x\[0\]"):
+        model.predict(["  "])
+
+
+def test_bad_config_values():
+    with pytest.raises(ConfigError, match=r"missing: \['I-PER'\]"):
+        make_model(tags=["O", "B-PER"])
+    with pytest.raises(ConfigError, match=r"not IOB2: \['S-PER'\]"):
+        make_model(tags=["O", "B-PER", "I-PER", "S-PER"])
+    with pytest.raises(ConfigError, match="IOB2 tags"):
+        make_model(tags=["O"])
+    with pytest.raises(ConfigError, match="dropout"):
+        make_model(dropout=1.0)
+    with pytest.raises(ConfigError, match="no pooling"):
+        TokenClassifier.task_kwargs_from_config({"dropout": 0.1, "pooling": "cls"})
+
+
+def test_yaml_run_and_cli(tmp_path, capsys):
+    from kerasft.cli import main
+    from kerasft.config import load_config
+    from kerasft.runs import train_from_config
+
+    sentences, tags = toy_ner(40, seed=1)
+    train = write_conll(tmp_path / "train.txt", sentences[:30], tags[:30])
+    test = write_conll(tmp_path / "test.txt", sentences[30:], tags[30:])
+    config = load_config(os.path.join(ROOT, "configs", "conll2003_ner.yaml"), {
+        "backbone": "tiny-bert", "sequence_length": 16, "data.train": train,
+        "data.validation": None, "data.test": test, "output_dir": str(tmp_path / "runs"),
+        "name": "toy", "training.epochs": 2, "training.learning_rate": 1e-2,
+        "training.batch_size": 8})
+    run_dir, report = train_from_config(config, verbose=0)
+    assert report["run"]["train_examples"] == 27  # validation_split 0.1 of 30
+    assert "f1" in report and report["run"]["eval_examples"] == 10
+    assert os.path.isfile(os.path.join(run_dir, "model", "labels.json"))
+    capsys.readouterr()
+    assert main(["predict", run_dir, "Bob is in Paris", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert record["input"] == "Bob is in Paris" and isinstance(record["entities"], list)
+    assert main(["evaluate", run_dir, "--data", test]) == 0
+    assert "micro avg" in capsys.readouterr().out
+    bad = write_conll(tmp_path / "bad.txt", [["acme"]], [["B-ORG"]])
+    assert main(["evaluate", run_dir, "--data", bad]) == 2
+    assert "bad.txt, line 3" in capsys.readouterr().err
+
+
+def test_sample_script_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "argv", [
+        "ner.py", "--backbone", "minilm-l6", "--num-layers", "1", "--train-sentences", "40",
+        "--test-sentences", "20", "--epochs", "1", "--sequence-length", "32",
+        "--output", str(tmp_path / "ner")])
+    runpy.run_path(os.path.join(ROOT, "samples", "ner.py"), run_name="__main__")
+    assert (tmp_path / "ner" / "model" / "config.json").is_file()
+
+
+def test_real_conll_minilm_learns():
+    """2-layer MiniLM on 600 CoNLL-2003 sentences: entity F1 clearly above 0."""
+    keras.utils.set_random_seed(0)
+    train = read_conll(os.path.join(CONLL, "train.txt"))
+    test = read_conll(os.path.join(CONLL, "valid.txt"))
+    types = entity_types(train.tags)
+    model = TokenClassifier.from_pretrained(
+        "minilm-l6", tags=iob2_tags(types), sequence_length=64,
+        backbone_config={"num_layers": 2})
+    model.compile(learning_rate=2e-4)
+    start = time.perf_counter()
+    model.fit(train.tokens[:600], train.tags[:600], epochs=1, batch_size=16, seed=0,
+              verbose=0)
+    report = model.evaluate_report(test.tokens[:200], test.tags[:200])
+    print(f"F1 {report['f1']:.3f} in {time.perf_counter() - start:.1f}s")
+    assert report["f1"] > 0.3
