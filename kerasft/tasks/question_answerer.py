@@ -272,7 +272,7 @@ class QuestionAnswerer(Task):
         windows = self.preprocessor.encode_windows(questions, contexts)
         features = windows.features
         lengths = np.array([len(t) for t in features["token_ids"]])
-        limit = self.preprocessor.max_sequence_length or int(lengths.max()) + 32
+        limit = self.preprocessor.sequence_length  # fewer shapes, fewer retraces
         order = np.argsort(lengths, kind="stable")
         start, end = [None] * len(lengths), [None] * len(lengths)
         for b in range(0, len(order), batch_size):
