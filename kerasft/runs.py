@@ -79,7 +79,7 @@ class EpochTimer(keras.callbacks.Callback):
         self._stop()
 
 
-def train_from_config(config, overwrite=False, verbose="auto"):
+def train_from_config(config, overwrite=False, verbose=None):
     """Trains, evaluates and saves; returns `(run_dir, report)`.
 
     The run directory is written beside its final name and renamed at the
@@ -90,8 +90,12 @@ def train_from_config(config, overwrite=False, verbose="auto"):
     from kerasft.tasks.task import task_class
     from kerasft.utils.files import atomic_directory
 
+    import sys
+
     cls = task_class(config["task"])
     training = config["training"]
+    if verbose is None:  # progress bars on a terminal, one line per epoch in logs
+        verbose = 1 if sys.stdout.isatty() else 2
     name = config["name"] or datetime.datetime.now().strftime("run-%Y%m%d-%H%M%S")
     run_dir = os.path.join(config["output_dir"], name)
     if os.path.exists(run_dir) and not overwrite:

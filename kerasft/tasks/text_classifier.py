@@ -165,7 +165,8 @@ class TextClassifier(Task):
         from kerasft.evaluation.plots import plot_confusion_matrix
 
         y_true = self.label_vocabulary.encode(list(y))
-        probabilities = self.predict(x, batch_size=batch_size)
+        probabilities = self.predict(x, batch_size=batch_size).astype("float64")
+        probabilities /= probabilities.sum(axis=-1, keepdims=True)  # float32 rounding
         y_pred = np.argmax(probabilities, axis=-1)
         report = classification_report(y_true, y_pred, self.labels, y_prob=probabilities)
         if output_dir is not None:
