@@ -13,6 +13,7 @@ from kerasft.tasks import TextClassifier  # noqa: E402
 from kerasft.tasks import MultiLabelClassifier  # noqa: E402
 from kerasft.tasks import TextRegressor  # noqa: E402
 from kerasft.tasks import TokenClassifier  # noqa: E402
+from kerasft.tasks import QuestionAnswerer  # noqa: E402
 from kerasft.tasks import load  # noqa: E402
 from kerasft.tokenizers import Tokenizer  # noqa: E402
 from kerasft.version import __version__  # noqa: E402
@@ -24,6 +25,7 @@ __all__ = [
     "MultiLabelClassifier",
     "TextRegressor",
     "TokenClassifier",
+    "QuestionAnswerer",
     "Tokenizer",
     "errors",
     "from_pretrained",

@@ -4,11 +4,13 @@ from kerasft.data.conll import TagLists, TokenData, read_conll, split_token_data
 from kerasft.data.label_vocabulary import LabelVocabulary
 from kerasft.data.readers import read_fasttext, read_texts
 from kerasft.data.splits import train_test_split
+from kerasft.data.squad import SquadData, read_squad, split_squad
 from kerasft.data.tag_schemes import entity_types, from_iob2, iob2_tags, to_iob2
 from kerasft.data.text_data import TextData
 
 __all__ = [
     "LabelVocabulary",
+    "SquadData",
     "TagLists",
     "TextData",
     "TokenData",
@@ -17,7 +19,9 @@ __all__ = [
     "iob2_tags",
     "read_conll",
     "read_fasttext",
+    "read_squad",
     "read_texts",
+    "split_squad",
     "split_token_data",
     "to_iob2",
     "token_data",

@@ -7,6 +7,7 @@ from kerasft.evaluation.multi_label import multi_label_report, tune_thresholds
 from kerasft.evaluation.plots import plot_confusion_matrix
 from kerasft.evaluation.regression import plot_predictions, regression_report
 from kerasft.evaluation.plots import plot_training_curves
+from kerasft.evaluation.squad import squad_report
 
 __all__ = [
     "classification_report",
@@ -16,6 +17,7 @@ __all__ = [
     "plot_predictions",
     "plot_training_curves",
     "regression_report",
+    "squad_report",
     "tune_thresholds",
     "write_report",
 ]

