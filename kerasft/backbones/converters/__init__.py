@@ -1,8 +1,8 @@
 """Converters from Hugging Face checkpoint directories to keras-hub backbones.
 
 Importing this package registers one loader per Hugging Face `model_type`
-with `kerasft.backbones.architectures`; a converter module (and keras-hub)
-is imported only when a checkpoint of its type is loaded. Each converter
+with `kerasft.backbones.architectures`; a converter module is imported only
+when a checkpoint of its type is loaded. Each converter
 follows the interface of keras-hub's `convert_*` modules (see
 `conversion.py`); where keras-hub's converter is right except for the
 tensor lookup or the config keys, kerasft reuses its `convert_weights` on
@@ -12,6 +12,16 @@ the prefix-tolerant `SafetensorsReader`.
 import importlib
 
 from kerasft.backbones.architectures import register_architecture
+
+# Backbone classes kerasft defines (registered Keras serializables): imported
+# here so that `.keras` files and presets that use them load after
+# `import kerasft`. This imports keras-hub (about 1 s).
+from kerasft.backbones.converters.gelu_backbones import (  # noqa: F401
+    AlbertBackbone,
+    BertBackbone,
+    ElectraBackbone,
+)
+from kerasft.backbones.converters.xlnet_backbone import XLNetBackbone  # noqa: F401
 
 # Hugging Face `model_type` -> converter module in this package.
 CONVERTERS = {

@@ -1,4 +1,6 @@
-"""ALBERT (`model_type="albert"`) with keras-hub's weight layout.
+"""ALBERT (`model_type="albert"`): keras-hub's weight mapping on the kerasft
+reader, onto kerasft's `AlbertBackbone` (keras-hub's, with the checkpoint's
+GELU: ALBERT-v2 uses the tanh form, v1 the exact one).
 
 keras-hub's converter looks tensors up as `albert.<name>`
 (`AlbertForMaskedLM` saves); base-model saves store `<name>`, and
@@ -8,13 +10,19 @@ keras-hub's converter looks tensors up as `albert.<name>`
 from keras_hub.src.utils.transformers import convert_albert as _keras_hub
 
 from kerasft.backbones.converters.conversion import check_activation
+from kerasft.backbones.converters.gelu_backbones import FROM_TRANSFORMERS, AlbertBackbone
 
-backbone_cls = _keras_hub.backbone_cls
+backbone_cls = AlbertBackbone
 PREFIXES = ("albert.",)
 OPTIONAL = ("pooler.",)
 convert_weights = _keras_hub.convert_weights
 
 
 def convert_backbone_config(config):
-    check_activation(config, "hidden_act", default="gelu_new")
-    return _keras_hub.convert_backbone_config(config)
+    activation = check_activation(
+        config, "hidden_act", supported=tuple(FROM_TRANSFORMERS), default="gelu_new"
+    )
+    return {
+        **_keras_hub.convert_backbone_config(config),
+        "activation": FROM_TRANSFORMERS[activation],
+    }

@@ -1,20 +1,26 @@
-"""BERT (`model_type="bert"`): keras-hub's converter on the kerasft reader.
+"""BERT (`model_type="bert"`): keras-hub's weight mapping on the kerasft
+reader, onto kerasft's `BertBackbone` (keras-hub's, with the checkpoint's
+GELU; see `gelu_backbones.py`).
 
 keras-hub's `from_preset` already loads base and `bert.`-prefixed saves; the
-kerasft reader adds checkpoint errors that name file and tensor, and loads
+kerasft reader adds errors that name file and tensor, and loads
 `BertForMaskedLM` saves, which have no pooler.
 """
 
 from keras_hub.src.utils.transformers import convert_bert as _keras_hub
 
 from kerasft.backbones.converters.conversion import check_activation
+from kerasft.backbones.converters.gelu_backbones import FROM_TRANSFORMERS, BertBackbone
 
-backbone_cls = _keras_hub.backbone_cls
+backbone_cls = BertBackbone
 PREFIXES = ("bert.",)
 OPTIONAL = ("pooler.",)
 convert_weights = _keras_hub.convert_weights
 
 
 def convert_backbone_config(config):
-    check_activation(config, "hidden_act")
-    return _keras_hub.convert_backbone_config(config)
+    activation = check_activation(config, "hidden_act", supported=tuple(FROM_TRANSFORMERS))
+    return {
+        **_keras_hub.convert_backbone_config(config),
+        "activation": FROM_TRANSFORMERS[activation],
+    }

@@ -27,15 +27,20 @@ GELU_VARIANTS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_pyt
 
 
 def _constructor_arguments(cls):
-    names = set()
+    """Argument names of a backbone class and of the keras-hub classes it
+    extends (kerasft subclasses pass `*args, **kwargs` through)."""
+    from keras_hub.models import Backbone
+
+    names = {"dtype", "name", "trainable"}
     for klass in cls.__mro__:
-        if "__init__" not in vars(klass):
+        if "__init__" not in vars(klass) or not issubclass(klass, Backbone):
             continue
+        if klass is Backbone:
+            break
         for p in inspect.signature(klass.__init__).parameters.values():
             if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "self":
                 names.add(p.name)
-        break
-    return names | {"dtype", "name", "trainable"}
+    return names
 
 
 def load_converted(directory, converter, overrides):

@@ -1,5 +1,6 @@
 """ELECTRA (`model_type="electra"`): keras-hub has the backbone, not a
-converter.
+converter. kerasft builds its `ElectraBackbone` (keras-hub's, with the
+checkpoint's GELU; see `gelu_backbones.py`).
 
 `keras_hub.models.ElectraBackbone` names its layers like `BertBackbone`
 (`token_embedding`, `segment_embedding`, `transformer_layer_{i}`, ...) and
@@ -13,10 +14,10 @@ transformers' `ElectraForSequenceClassification`, whose head is new too).
 """
 
 import numpy as np
-from keras_hub.models import ElectraBackbone
 from keras_hub.src.utils.transformers import convert_bert
 
 from kerasft.backbones.converters.conversion import check_activation
+from kerasft.backbones.converters.gelu_backbones import FROM_TRANSFORMERS, ElectraBackbone
 
 backbone_cls = ElectraBackbone
 PREFIXES = ("electra.",)
@@ -24,7 +25,7 @@ OPTIONAL = ("pooler.",)
 
 
 def convert_backbone_config(config):
-    check_activation(config, "hidden_act")
+    activation = check_activation(config, "hidden_act", supported=tuple(FROM_TRANSFORMERS))
     hidden = config["hidden_size"]
     return {
         "vocab_size": config["vocab_size"],
@@ -36,6 +37,7 @@ def convert_backbone_config(config):
         "dropout": config.get("hidden_dropout_prob", 0.1),
         "max_sequence_length": config["max_position_embeddings"],
         "num_segments": config.get("type_vocab_size", 2),
+        "activation": FROM_TRANSFORMERS[activation],
     }
 
 

@@ -96,7 +96,11 @@ def _header(path):
     try:
         with open(path, "rb") as f:
             (length,) = struct.unpack("<Q", f.read(8))
+            if length > os.path.getsize(path) - 8:
+                raise ValueError(f"header length {length} exceeds the file size")
             header = json.loads(f.read(length))
+        if not isinstance(header, dict):
+            raise ValueError("the header is not a JSON object")
     except (OSError, ValueError, struct.error) as e:
         raise CheckpointError(
             f"Could not read the safetensors file {path}: {e}. The file is "

@@ -28,6 +28,8 @@ CORPUS = SAMPLE * 3 + [
     "emoji 😀 🎉 👍 ❤️ test",
 ]
 TOLERANCE = 1e-4
+# test id -> largest max |difference| it measured (printed by conftest.py).
+MEASURED = {}
 
 
 # -- tokenizer files ----------------------------------------------------------
@@ -150,7 +152,10 @@ def max_difference(keras_states, torch_states, mask):
     torch_states = np.asarray(torch_states.detach().numpy() if hasattr(torch_states, "detach")
                               else torch_states)
     keep = np.asarray(mask, bool)
-    return float(np.max(np.abs(keras_states[keep] - torch_states[keep])))
+    value = float(np.max(np.abs(keras_states[keep] - torch_states[keep])))
+    test = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
+    MEASURED[test] = max(value, MEASURED.get(test, 0.0))
+    return value
 
 
 def encoder_difference(directory, model, layer=None, torch_inputs=None, **overrides):
@@ -204,3 +209,14 @@ def seq2seq_difference(directory, model, backbone=None, **overrides):
         max_difference(got["decoder_sequence_output"], outputs.last_hidden_state,
                        decoder["padding_mask"]),
     )
+
+
+def scale_weights(model, factor=5.0):
+    """Multiplies every parameter in place: std 0.02 becomes 0.1, so the
+    feed-forward activations leave the region where all GELU forms agree."""
+    import torch
+
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.mul_(factor)
+    return model

@@ -45,6 +45,23 @@ def test_num_layers_override_loads_first_layers(checkpoint):
     assert hf.encoder_difference(*checkpoint, layer=1, num_layers=1) <= hf.TOLERANCE
 
 
+@pytest.mark.parametrize("hidden_act", ["gelu", "gelu_new"])  # ALBERT v1, v2
+def test_gelu_form_matches_checkpoint_with_large_weights(tokenizer_dir, tmp_path, hidden_act):
+    import torch
+    import transformers
+
+    directory = hf.copy_without(tokenizer_dir, tmp_path / hidden_act)
+    config = transformers.AlbertConfig(
+        vocab_size=len(transformers.AutoTokenizer.from_pretrained(directory)),
+        embedding_size=16, hidden_size=32, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=64, max_position_embeddings=128,
+        hidden_act=hidden_act,
+    )
+    torch.manual_seed(0)
+    model = hf.save_model(hf.scale_weights(transformers.AlbertModel(config)), directory)
+    assert hf.encoder_difference(directory, model) <= hf.TOLERANCE
+
+
 def test_tokenizer_matches_transformers(tokenizer_dir):
     ours, theirs = hf.tokenizer_ids(tokenizer_dir)
     assert ours == theirs

@@ -44,6 +44,22 @@ def test_num_layers_override_loads_first_layers(checkpoint):
     assert hf.encoder_difference(*checkpoint, layer=1, num_layers=1) <= hf.TOLERANCE
 
 
+@pytest.mark.parametrize("hidden_act", ["gelu", "gelu_new"])
+def test_gelu_form_matches_checkpoint_with_large_weights(tokenizer_dir, tmp_path, hidden_act):
+    import torch
+    import transformers
+
+    directory = hf.copy_without(tokenizer_dir, tmp_path / hidden_act)
+    config = transformers.BertConfig(
+        vocab_size=len(transformers.AutoTokenizer.from_pretrained(directory)),
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+        intermediate_size=64, max_position_embeddings=128, hidden_act=hidden_act,
+    )
+    torch.manual_seed(0)
+    model = hf.save_model(hf.scale_weights(transformers.BertModel(config)), directory)
+    assert hf.encoder_difference(directory, model) <= hf.TOLERANCE
+
+
 def test_segment_ids_match(checkpoint):
     import kerasft
 
