@@ -46,6 +46,7 @@ def test_encoder_and_decoder_states_match(checkpoint):
     assert encoder <= hf.TOLERANCE and decoder <= hf.TOLERANCE
 
 
+@pytest.mark.slow
 def test_num_layers_override_loads_first_layers(checkpoint):
     import transformers
 

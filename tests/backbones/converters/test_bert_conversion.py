@@ -104,3 +104,19 @@ def test_tokenizer_from_vocab_txt_only(tokenizer_dir, tmp_path):
     directory = hf.copy_without(tokenizer_dir, tmp_path / "slow", "tokenizer.json")
     ours, theirs = hf.tokenizer_ids(directory)
     assert ours == theirs
+
+
+def test_keras_hub_preset_round_trip_keeps_class_and_outputs(checkpoint, tmp_path):
+    import keras_hub
+
+    import kerasft
+
+    directory, _ = checkpoint
+    backbone, _ = kerasft.from_pretrained(directory)
+    backbone.save_to_preset(str(tmp_path / "preset"))
+    again = keras_hub.models.Backbone.from_preset(str(tmp_path / "preset"))
+    assert type(again) is type(backbone) and again.activation == "gelu"
+    inputs = hf.padded_inputs(directory)
+    np.testing.assert_allclose(
+        again(inputs)["sequence_output"], backbone(inputs)["sequence_output"], atol=1e-6
+    )
