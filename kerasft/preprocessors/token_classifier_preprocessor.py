@@ -6,7 +6,7 @@ import numpy as np
 
 from kerasft.errors import ConfigError
 from kerasft.preprocessors.text_preprocessor import TextPreprocessor
-from kerasft.tasks.ner_decoding import IGNORE_INDEX, window_inputs
+from kerasft.tasks.ner_decoding import IGNORE_INDEX, special_template, window_inputs
 
 
 @dataclasses.dataclass
@@ -53,7 +53,7 @@ class TokenClassifierPreprocessor(TextPreprocessor):
                  max_sequence_length=None, window_overlap=None):
         super().__init__(tokenizer, sequence_length=sequence_length,
                          input_names=input_names, max_sequence_length=max_sequence_length)
-        self._template = self._special_template()
+        self._template = special_template(tokenizer.tokenizer)
         budget = sequence_length - len(self._template[0]) - len(self._template[1])
         if window_overlap is not None and not 0 <= window_overlap < budget:
             raise ConfigError(
@@ -61,19 +61,6 @@ class TokenClassifierPreprocessor(TextPreprocessor):
                 f"special tokens). Received: window_overlap={window_overlap!r}"
             )
         self.window_overlap = window_overlap
-
-    def _special_template(self):
-        """Special token ids (and segment ids) before and after one sentence."""
-        enc = self.tokenizer.tokenizer.encode(["a"], is_pretokenized=True)
-        special = np.asarray(enc.special_tokens_mask, dtype=bool)
-        content = np.flatnonzero(~special)
-        if len(content) == 0:  # pragma: no cover - every vocabulary covers "a"
-            first, last = len(special), len(special)
-        else:
-            first, last = content[0], content[-1] + 1
-        ids = np.asarray(enc.ids, dtype="int32")
-        types = np.asarray(enc.type_ids, dtype="int32")
-        return ids[:first], ids[last:], types[:first], types[last:]
 
     @property
     def special_tokens(self):

@@ -149,6 +149,22 @@ def window_inputs(token_ids, word_ids, sequence_length, prefix=(), suffix=(),
     return out
 
 
+def special_template(tokenizer):
+    """Special tokens a `tokenizers.Tokenizer` puts around one sentence.
+
+    Returns:
+        `(prefix_ids, suffix_ids, prefix_segment_ids, suffix_segment_ids)`,
+        int32 arrays (BERT: `[CLS]` and `[SEP]`; GPT-2: empty).
+    """
+    enc = tokenizer.encode(["a"], is_pretokenized=True)
+    special = np.asarray(enc.special_tokens_mask, dtype=bool)
+    content = np.flatnonzero(~special)
+    first, last = (content[0], content[-1] + 1) if len(content) else (len(special),) * 2
+    ids = np.asarray(enc.ids, dtype="int32")
+    types = np.asarray(enc.type_ids, dtype="int32")
+    return ids[:first], ids[last:], types[:first], types[last:]
+
+
 def merge_windows(probabilities, word_indices, num_words):
     """Per-token probabilities of a sentence's windows -> per-word ones.
 
@@ -238,3 +254,51 @@ def decode_entities(word_probabilities, tags, words, offsets=None, text=None,
             entity["text"] = " ".join(words[start:end])
         entities.append(entity)
     return entities
+
+
+def predict_entities(text, tokenizer, run, tags, sequence_length, overlap=None,
+                     aggregation="mean", pad_id=0, padding_side="right"):
+    """Entities of one raw text with any runtime: the whole pipeline.
+
+    Args:
+        text: str.
+        tokenizer: `tokenizers.Tokenizer` of the export (`tokenizer.json`),
+            without truncation or padding enabled.
+        run: callable. Takes a dict of int32 `[1, sequence_length]` arrays
+            (`token_ids`, `segment_ids`, `padding_mask`) and returns the
+            model's probabilities `[1, sequence_length, num_tags]`.
+        tags: list of str. The model's IOB2 tags (`labels.json`).
+        sequence_length: int. The exported model's fixed length.
+        overlap: int or None. Window overlap (the model's
+            `window_overlap`); None is half a window.
+        aggregation: `"mean"` or `"min"`. See `decode_entities`.
+        pad_id: int. The padding token id.
+        padding_side: `"right"` or `"left"` (XLNet).
+
+    Returns:
+        list of entity dicts, see `decode_entities`.
+    """
+    words, offsets = split_words(text)
+    if not words:
+        return []
+    enc = tokenizer.encode(words, is_pretokenized=True, add_special_tokens=False)
+    word_ids = [-1 if w is None else w for w in enc.word_ids]
+    prefix, suffix, prefix_types, suffix_types = special_template(tokenizer)
+    windows = window_inputs(enc.ids, word_ids, sequence_length, prefix, suffix,
+                            prefix_types, suffix_types, overlap)
+    probabilities = []
+    for window in windows:
+        n = len(window["token_ids"])
+        feed = {}
+        for name, pad in (("token_ids", pad_id), ("segment_ids", 0), ("padding_mask", 0)):
+            row = np.full((1, sequence_length), pad, dtype="int32")
+            if padding_side == "left":
+                row[0, sequence_length - n:] = window[name]
+            else:
+                row[0, :n] = window[name]
+            feed[name] = row
+        out = np.asarray(run(feed))[0]
+        probabilities.append(out[sequence_length - n:] if padding_side == "left" else out[:n])
+    word_probabilities = merge_windows(probabilities, [w["word_index"] for w in windows],
+                                       len(words))
+    return decode_entities(word_probabilities, tags, words, offsets, text, aggregation)

@@ -11,7 +11,7 @@ from kerasft.preprocessors.token_classifier_preprocessor import TokenClassifierP
 from kerasft.tasks import ner_decoding
 from kerasft.tasks.heads import sequence_output
 from kerasft.tasks.inputs import is_raw_text, split_texts
-from kerasft.tasks.task import Task, register_task
+from kerasft.tasks.task import PADDINGS, Task, register_task
 
 LABELS_FILE = "labels.json"
 
@@ -214,7 +214,7 @@ class TokenClassifier(Task):
         return ids, None
 
     def make_dataset(self, x, y=None, batch_size=32, shuffle=False, seed=None,
-                     padding="bucket", sample_weight=None, name="x", bucket=None):
+                     padding="bucket", sample_weight=None, name="x"):
         """Pre-split sentences (and tags) -> `(tf.data.Dataset, num_batches)`.
 
         One element per window; targets are per-token tag ids with -100 where
@@ -226,8 +226,10 @@ class TokenClassifier(Task):
                 "TokenClassifier does not take class_weight or sample_weight. "
                 f"Received: class_weight={self._class_weight!r}. Drop it."
             )
-        if bucket is not None:
-            padding = "bucket" if bucket else "longest"
+        if padding not in PADDINGS:
+            raise ConfigError(
+                f"`padding` must be one of {PADDINGS}. Received: padding={padding!r}"
+            )
         sentences, _ = self._words(x, name)
         encoding = self.preprocessor.encode_words(sentences, progress=True)
         targets = None
@@ -356,6 +358,21 @@ class TokenClassifier(Task):
         if output_dir is not None:
             write_report(report, output_dir)
         return report
+
+    # -- export ----------------------------------------------------------------
+    def export_spec(self, tokenizer=None, sequence_length=None):
+        """`ExportSpec` of the fixed-length forward pass: the backbone inputs
+        (int32 `[batch, sequence_length]`) -> `probabilities` (float32
+        `[batch, sequence_length, num_tags]`), labels = the IOB2 tags.
+        Runners turn those into entities with `kerasft/tasks/ner_decoding.py`
+        (numpy only): `split_words`, `window_inputs`, `merge_windows`,
+        `decode_entities`."""
+        from kerasft.export.spec import ExportSpec
+
+        return ExportSpec(list(self.input), ["probabilities"],
+                          tokenizer or self.preprocessor.tokenizer,
+                          sequence_length or self.preprocessor.sequence_length,
+                          labels=self.tags, task_name=self.task_name)
 
     # -- runs (CLI / YAML) ---------------------------------------------------
     @classmethod

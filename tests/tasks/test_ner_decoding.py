@@ -129,3 +129,32 @@ def test_merge_windows_and_decode_entities():
 def test_tags_to_spans():
     assert nd.tags_to_spans(["B-A", "I-A", "I-B", "O", "I-A", "B-A", "I-A"]) == [
         ("A", 0, 2), ("B", 2, 3), ("A", 4, 5), ("A", 5, 7)]
+
+
+@pytest.mark.parametrize("padding_side", ["right", "left"])
+def test_predict_entities_end_to_end_with_any_runtime(padding_side):
+    from kerasft.backbones.presets import preset_directory
+    from kerasft.tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_directory(preset_directory("minilm-l6")).tokenizer
+    paris, york = tokenizer.token_to_id("paris"), tokenizer.token_to_id("york")
+    tags = ["O", "B-LOC", "I-LOC"]
+    calls = []
+
+    def run(feed):  # a fake model: "paris" is B-LOC, "york" I-LOC
+        ids = feed["token_ids"]
+        assert ids.shape == (1, 8) and ids.dtype == np.int32
+        calls.append(feed["padding_mask"].sum())
+        probs = np.full((*ids.shape, 3), 0.05, dtype="float32")
+        probs[..., 0] = 0.9
+        probs[ids == paris] = [0.1, 0.8, 0.1]
+        probs[ids == york] = [0.2, 0.1, 0.7]
+        return probs
+
+    text = "We flew to  Paris York, then on to Paris again and again and again."
+    found = nd.predict_entities(text, tokenizer, run, tags, 8, padding_side=padding_side)
+    assert len(calls) > 1  # the 18 words do not fit in one 8-token window
+    assert [(e["type"], e["text"], e["start"], e["end"]) for e in found] == [
+        ("LOC", "Paris York", 12, 22), ("LOC", "Paris", 35, 40)]
+    assert found[0]["score"] == pytest.approx(0.75)
+    assert nd.predict_entities("   ", tokenizer, run, tags, 8) == []

@@ -82,12 +82,15 @@ def test_fit_learns_toy_ner(trained):
 
 
 def test_model_outputs_float32_token_probabilities(trained):
-    model, _, sentences, _ = trained
+    model, _, sentences, tags = trained
     ds, _ = model.make_dataset(sentences[:4], batch_size=4, padding="longest")
     x = next(iter(ds))
     p = model.predict(x, verbose=0)
     assert p.dtype == np.float32 and p.shape == (*x["token_ids"].shape, len(model.tags))
     np.testing.assert_allclose(p.sum(-1), 1.0, atol=1e-5)
+    fixed, _ = model.make_dataset(sentences[:4], tags[:4], batch_size=4, padding="max_length")
+    x, y = next(iter(fixed))
+    assert x["token_ids"].shape == y.shape == (4, 16)
 
 
 def test_predict_raw_text_gives_exact_character_offsets(trained):
@@ -186,6 +189,38 @@ def test_save_load_round_trip(trained, tmp_path):
         np.testing.assert_allclose(a, b, atol=1e-6)
 
 
+@pytest.mark.slow  # about 20 s: an ONNX conversion
+def test_onnx_export_decodes_like_keras_without_tensorflow(trained, tmp_path):
+    """The runner path: ONNX Runtime + the numpy-only `ner_decoding` module."""
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("tf2onnx")
+    import tokenizers
+
+    from kerasft.export import export_model
+    from kerasft.tasks import ner_decoding
+
+    model, _, _, _ = trained
+    spec = model.export_spec()
+    assert spec.output_names == ["probabilities"] and spec.labels == model.tags
+    directory = tmp_path / "export"
+    assert export_model(model, directory, formats=("onnx",))["passed"]
+    config = json.loads((directory / "export_config.json").read_text())
+    tags = json.loads((directory / "labels.json").read_text())
+    session = ort.InferenceSession(str(directory / "model.onnx"))
+    tokenizer = tokenizers.Tokenizer.from_file(str(directory / "tokenizer.json"))
+    texts = ["Bob is in  Paris.", "the team of Kim was good and it was good and it was "
+             "good and it was good in Rome"]  # the second needs several windows
+    for text, expected in zip(texts, model.predict(texts)):
+        found = ner_decoding.predict_entities(
+            text, tokenizer, lambda feed: session.run(None, feed)[0], tags,
+            config["sequence_length"])
+        assert [(e["type"], e["start"], e["end"]) for e in found] == \
+            [(e["type"], e["start"], e["end"]) for e in expected]
+        assert [e["score"] for e in found] == pytest.approx([e["score"] for e in expected],
+                                                            abs=1e-5)
+    assert found[-1]["text"] == "Rome"
+
+
 def test_masked_loss_and_accuracy_ignore_minus_100():
     y_true = np.array([[1, -100, 0], [2, -100, -100]])
     y_pred = np.array([[[0.2, 0.7, 0.1], [1, 0, 0], [0.6, 0.3, 0.1]],
@@ -200,17 +235,23 @@ def test_masked_loss_and_accuracy_ignore_minus_100():
     assert float(metric.result()) == pytest.approx(3 / 4)
 
 
-def test_fit_accepts_other_schemes_and_bad_inputs_raise():
-    sentences, tags = toy_ner(10)
-    model = make_model()
+def test_other_schemes_are_normalized_and_bad_inputs_raise(trained):
+    model, _, sentences, tags = trained
     bioes = [from_iob2(t, "bioes") for t in tags]
-    model.fit(sentences, bioes, epochs=1, batch_size=8, verbose=0)
+    iob1 = [from_iob2(t, "iob1") for t in tags]
+    expected, _ = model.encode_targets(tags)
+    for other in (bioes, iob1):
+        ids, _ = model.encode_targets(other)
+        assert all((a == b).all() for a, b in zip(ids, expected))
+    assert any(t != u for t, u in zip(bioes, tags))
     with pytest.raises(DataError, match="2 tokens and 1 tags in sentence 0"):
         model.fit([["bob", "is"]], [["B-PER"]], verbose=0)
     with pytest.raises(DataError, match=r"tag='B-ORG' at y\[0\]\[0\]"):
         model.fit([["acme"]], [["B-ORG"]], verbose=0)
     with pytest.raises(ConfigError, match="class_weight"):
         model.fit(sentences, tags, class_weight="balanced", verbose=0)
+    with pytest.raises(ConfigError, match="padding='short'"):
+        model.make_dataset(sentences, tags, padding="short")
     with pytest.raises(DataError, match="pre-split sentences"):
         model.evaluate_report(["bob is here"], [["B-PER", "O", "O"]])
     with pytest.raises(DataError, match="sentence pairs"):
@@ -243,7 +284,7 @@ def test_yaml_run_and_cli(tmp_path, capsys):
     config = load_config(os.path.join(ROOT, "configs", "conll2003_ner.yaml"), {
         "backbone": "tiny-bert", "sequence_length": 16, "data.train": train,
         "data.validation": None, "data.test": test, "output_dir": str(tmp_path / "runs"),
-        "name": "toy", "training.epochs": 2, "training.learning_rate": 1e-2,
+        "name": "toy", "training.epochs": 1, "training.learning_rate": 1e-2,
         "training.batch_size": 8})
     run_dir, report = train_from_config(config, verbose=0)
     assert report["run"]["train_examples"] == 27  # validation_split 0.1 of 30
@@ -260,6 +301,7 @@ def test_yaml_run_and_cli(tmp_path, capsys):
     assert "bad.txt, line 3" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # about 30 s: a 1-layer MiniLM on real CoNLL sentences
 def test_sample_script_runs(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "argv", [
         "ner.py", "--backbone", "minilm-l6", "--num-layers", "1", "--train-sentences", "40",

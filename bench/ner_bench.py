@@ -1,0 +1,200 @@
+"""NER on CoNLL-2003: kerasft `TokenClassifier` vs transformers + PyTorch.
+
+Both fine-tune all-MiniLM-L6-v2 (6 layers, the same checkpoint directory) on
+the first `--train-sentences` training sentences with the same sequence
+length, epochs, batch size, learning rate and schedule (AdamW, weight decay
+0.01 off biases and LayerNorm, 10% linear warmup then linear decay), label
+the first sub-token of each word, and are scored with the same seqeval
+entity-level F1 on the test split.
+
+- kerasft: its defaults (length-bucketed batches, windows for long
+  sentences, TensorFlow on CPU).
+- transformers: `AutoModelForTokenClassification`, the usual recipe of the
+  token-classification examples (fast tokenizer with is_split_into_words,
+  truncation at the sequence length, shuffled batches padded to their longest
+  member as DataCollatorForTokenClassification does), PyTorch on CPU.
+
+Budget: about 10 minutes on 2 idle cores with the defaults.
+
+    python bench/ner_bench.py [--train-sentences 2000] [--epochs 2] [--skip-torch]
+"""
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from common import EpochTimer, print_table, write_results  # noqa: E402
+
+import kerasft as kft  # noqa: E402
+from kerasft.backbones.presets import preset_directory  # noqa: E402
+from kerasft.data import entity_types, iob2_tags, read_conll  # noqa: E402
+from kerasft.evaluation.ner import ner_report  # noqa: E402
+
+CONLL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
+                     "conll2003")
+
+
+def run_kerasft(train, test, tags, args):
+    keras.utils.set_random_seed(args.seed)
+    model = kft.TokenClassifier.from_pretrained(
+        "minilm-l6", tags=tags, sequence_length=args.sequence_length)
+    model.compile(learning_rate=args.learning_rate, weight_decay=0.01, warmup_ratio=0.1)
+    timer = EpochTimer()
+    model.fit(train.tokens, train.tags, epochs=args.epochs, batch_size=args.batch_size,
+              seed=args.seed, callbacks=[timer], verbose=2)
+    start = time.perf_counter()
+    predicted = model.predict_tags(test.tokens, batch_size=64)
+    predict_seconds = time.perf_counter() - start
+    return timer.epoch_seconds, predicted, predict_seconds
+
+
+def run_torch(train, test, tags, args):
+    import torch
+    from transformers import (AutoModelForTokenClassification, AutoTokenizer,
+                              get_linear_schedule_with_warmup)
+
+    torch.manual_seed(args.seed)
+    directory = preset_directory("minilm-l6")
+    tokenizer = AutoTokenizer.from_pretrained(directory)
+    model = AutoModelForTokenClassification.from_pretrained(
+        directory, num_labels=len(tags), id2label=dict(enumerate(tags)),
+        label2id={t: i for i, t in enumerate(tags)})
+    tag_id = {t: i for i, t in enumerate(tags)}
+
+    def encode(sentences, labels=None):
+        enc = tokenizer(sentences, is_split_into_words=True, truncation=True,
+                        max_length=args.sequence_length)
+        rows = []
+        for i in range(len(sentences)):
+            word_ids, previous, targets = enc.word_ids(i), None, []
+            for w in word_ids:
+                first = w is not None and w != previous
+                targets.append(tag_id[labels[i][w]] if first and labels else
+                               (w if first else -100))
+                previous = w
+            rows.append((enc["input_ids"][i], enc["token_type_ids"][i], targets))
+        return rows
+
+    def collate(rows):
+        length = max(len(r[0]) for r in rows)
+        ids = torch.full((len(rows), length), tokenizer.pad_token_id)
+        types = torch.zeros((len(rows), length), dtype=torch.long)
+        mask = torch.zeros((len(rows), length), dtype=torch.long)
+        labels = torch.full((len(rows), length), -100)
+        for k, (i, t, y) in enumerate(rows):
+            ids[k, :len(i)], types[k, :len(t)], mask[k, :len(i)] = (
+                torch.tensor(i), torch.tensor(t), 1)
+            labels[k, :len(y)] = torch.tensor(y)
+        return ids, types, mask, labels
+
+    rows = encode(train.tokens, train.tags)
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+         "weight_decay": 0.01},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+         "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate)
+    steps = args.epochs * -(-len(rows) // args.batch_size)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(0.1 * steps), steps)
+    epochs = []
+    for _ in range(args.epochs):
+        model.train()
+        order = torch.randperm(len(rows)).tolist()
+        start = time.perf_counter()
+        for b in range(0, len(order), args.batch_size):
+            ids, types, mask, labels = collate([rows[i] for i in order[b:b + args.batch_size]])
+            loss = model(input_ids=ids, token_type_ids=types, attention_mask=mask,
+                         labels=labels).loss
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+        epochs.append(time.perf_counter() - start)
+        print(f"torch epoch {len(epochs)}: {epochs[-1]:.1f}s loss {loss.item():.4f}")
+    model.eval()
+    start = time.perf_counter()
+    test_rows = encode(test.tokens)
+    predicted = []
+    with torch.no_grad():
+        for b in range(0, len(test_rows), 64):
+            batch = test_rows[b:b + 64]
+            ids, types, mask, _ = collate(batch)
+            best = model(input_ids=ids, token_type_ids=types,
+                         attention_mask=mask).logits.argmax(-1).numpy()
+            for k, (_, _, words) in enumerate(batch):
+                n = len(test.tokens[b + k])
+                sentence = ["O"] * n  # words cut off by truncation stay O
+                for position, w in enumerate(words):
+                    if w >= 0:
+                        sentence[w] = tags[best[k, position]]
+                predicted.append(kft.data.to_iob2(sentence))
+    return epochs, predicted, time.perf_counter() - start
+
+
+def summarize(name, epoch_seconds, predicted, predict_seconds, train, test):
+    report = ner_report(list(test.tags), predicted)
+    total = sum(epoch_seconds)
+    steady = epoch_seconds[1:] or epoch_seconds
+    return {
+        "system": name,
+        "train_seconds": round(total, 1),
+        "train_sentences_per_s": round(len(train) * len(epoch_seconds) / total, 2),
+        "steady_sentences_per_s": round(len(train) * len(steady) / sum(steady), 2),
+        "predict_sentences_per_s": round(len(test) / predict_seconds, 1),
+        "test_f1": round(100 * report["f1"], 2),
+        "test_precision": round(100 * report["precision"], 2),
+        "test_recall": round(100 * report["recall"], 2),
+        "per_type_f1": {k: round(100 * v["f1"], 2) for k, v in report["per_type"].items()},
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=CONLL)
+    parser.add_argument("--train-sentences", type=int, default=2000)
+    parser.add_argument("--test-sentences", type=int, default=None, help="default: all")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--sequence-length", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=1e-4)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--skip-torch", action="store_true")
+    args = parser.parse_args()
+
+    full = read_conll(os.path.join(args.data, "train.txt"))
+    test = read_conll(os.path.join(args.data, "test.txt"))
+    train = kft.data.TokenData(full.tokens[:args.train_sentences],
+                               kft.data.TagLists(full.tags[:args.train_sentences]))
+    if args.test_sentences:
+        test = kft.data.TokenData(test.tokens[:args.test_sentences],
+                                  kft.data.TagLists(test.tags[:args.test_sentences]))
+    tags = iob2_tags(entity_types(full.tags))
+    rows = [summarize("kerasft", *run_kerasft(train, test, tags, args), train, test)]
+    print(rows[-1])
+    if not args.skip_torch:
+        rows.append(summarize("transformers+torch", *run_torch(train, test, tags, args),
+                              train, test))
+        print(rows[-1])
+        base = rows[-1]
+        for r in rows:
+            r["speed_vs_torch"] = round(r["steady_sentences_per_s"] /
+                                        base["steady_sentences_per_s"], 2)
+            r["f1_vs_torch"] = round(r["test_f1"] - base["test_f1"], 2)
+    print(f"\nCoNLL-2003 NER, all-MiniLM-L6-v2, {len(train)} train sentences, "
+          f"{len(test)} test sentences, seq {args.sequence_length}, {args.epochs} epochs, "
+          f"batch {args.batch_size}, lr {args.learning_rate}")
+    print_table(rows, ["system", "train_seconds", "train_sentences_per_s",
+                       "steady_sentences_per_s", "speed_vs_torch", "predict_sentences_per_s",
+                       "test_precision", "test_recall", "test_f1", "f1_vs_torch"])
+    write_results("ner_bench", {"args": vars(args), "rows": rows})
+
+
+if __name__ == "__main__":
+    main()
