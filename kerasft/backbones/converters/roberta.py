@@ -29,7 +29,6 @@ def convert_backbone_config(config):
     return _keras_hub.convert_backbone_config(config)
 
 
-
 def convert_weights(backbone, reader, config):
     _keras_hub.convert_weights(backbone, reader, config)
     if reader.has(TOKEN_TYPES):
