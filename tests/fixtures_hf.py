@@ -49,3 +49,33 @@ def write_gpt2_checkpoint(directory, corpus=CORPUS, vocab_size=300, n_layer=2, n
     model = GPT2LMHeadModel(config).eval()
     model.save_pretrained(directory)
     return model
+
+
+BART_SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
+
+
+def write_bart_checkpoint(directory, corpus=CORPUS, vocab_size=300, d_model=32, layers=2,
+                          heads=2, ffn=64, max_positions=64, seed=0):
+    """Saves a tiny random `BartForConditionalGeneration` and its tokenizer."""
+    import torch
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import BartConfig, BartForConditionalGeneration, BartTokenizerFast
+
+    os.makedirs(directory, exist_ok=True)
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(list(corpus) * 3, vocab_size=vocab_size, min_frequency=1,
+                            special_tokens=list(BART_SPECIAL_TOKENS))
+    bpe.save_model(str(directory))
+    tok = BartTokenizerFast.from_pretrained(str(directory))
+    tok.save_pretrained(str(directory))
+    torch.manual_seed(seed)
+    config = BartConfig(
+        vocab_size=len(tok), d_model=d_model, encoder_layers=layers, decoder_layers=layers,
+        encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=ffn,
+        decoder_ffn_dim=ffn, max_position_embeddings=max_positions,
+        pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id, decoder_start_token_id=tok.eos_token_id,
+        forced_eos_token_id=tok.eos_token_id)
+    model = BartForConditionalGeneration(config).eval()
+    model.save_pretrained(str(directory))
+    return model

@@ -244,6 +244,14 @@ class CausalLM(Task):
     def inputs_targets(cls, data):
         return data.texts, None
 
+    def predict(self, x, batch_size=8, **kwargs):
+        """Continuations of raw prompts (greedy; see `generate`); Keras
+        `predict` (logits) for model inputs."""
+        if isinstance(x, str) or (isinstance(x, (list, tuple)) and x and
+                                  all(isinstance(t, str) for t in x)):
+            return self.generate(x, batch_size=batch_size)
+        return super().predict(x, batch_size=batch_size, **kwargs)
+
     def predict_records(self, x, batch_size=8):
         return [{"generated_text": t} for t in self.generate(list(x), batch_size=batch_size)]
 
