@@ -7,6 +7,7 @@ quantization of the weights (`quantize_dynamic`).
 """
 
 import os
+import warnings
 
 from kerasft.errors import ExportError
 
@@ -24,6 +25,35 @@ def _require(module, pip_name):
             f"ONNX export needs `{pip_name}`. Install it with:\n"
             f"    pip install '{pip_name}'"
         ) from e
+
+
+def register_erfc():
+    """Teaches tf2onnx TensorFlow's `Erfc` as `1 - Erf(x)` (opset >= 9).
+
+    Exact GELU (`tf.nn.gelu(approximate=False)`, which kerasft's BERT-family
+    backbones use to match the checkpoints) is `0.5 x erfc(-x / sqrt 2)`, and
+    tf2onnx 1.17 has no `Erfc` handler. The rewrite loses nothing that
+    matters: where `1 - erf` cancels, GELU's value is ~0.
+    """
+    from tf2onnx import handler
+
+    opsets = handler.tf_op.get_opsets().get("", [])
+    if any("Erfc" in ops for ops in opsets):
+        return
+    import numpy as np
+    from tf2onnx import utils
+
+    class Erfc:
+        @classmethod
+        def version_9(cls, ctx, node, **kwargs):
+            node.type = "Erf"
+            dtype = utils.map_onnx_to_numpy_type(ctx.get_dtype(node.input[0]))
+            one = ctx.make_const(utils.make_name(f"{node.name}_one"), np.array(1, dtype=dtype))
+            ctx.insert_new_node_on_output("Sub", node.output[0],
+                                          name=utils.make_name(f"{node.name}_erfc"),
+                                          inputs=[one.output[0], node.output[0]])
+
+    handler.tf_op("Erfc")(Erfc)
 
 
 def _rename(path, output_names, per_token):
@@ -69,6 +99,7 @@ def export_onnx(model, spec, path, opset=MIN_OPSET):
             f"Received: opset={opset}. Use {MIN_OPSET} or later."
         )
     _require("tf2onnx", "tf2onnx>=1.17,<1.18")
+    register_erfc()
     import tensorflow as tf
 
     signature = [{name: tf.TensorSpec([None, None], tf.int32, name=name)
@@ -76,17 +107,18 @@ def export_onnx(model, spec, path, opset=MIN_OPSET):
     import keras
 
     try:
-        # The base method: tasks override `export` with kerasft's exporter.
-        keras.Model.export(model, path, format="onnx", input_signature=signature,
-                           opset_version=int(opset), verbose=False)
-    except Exception as e:  # tf2onnx raises many types
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # keras' numpy-2 patch of tf2onnx
+            # The base method: tasks override `export` with kerasft's exporter.
+            keras.Model.export(model, path, format="onnx", input_signature=signature,
+                               opset_version=int(opset), verbose=False)
+        names = sorted(spec.output_names) if isinstance(model.output, dict) else spec.output_names
+        _rename(path, names, per_token=len(model.outputs[0].shape) == 3)
+    except Exception as e:  # tf2onnx and the ONNX checker raise many types
         raise ExportError(
             f"tf2onnx could not convert the model: {type(e).__name__}: {e}. "
             f"Received: opset={opset}. Try another opset or export without ONNX."
         ) from e
-    names = sorted(spec.output_names) if isinstance(model.output, dict) else spec.output_names
-    per_token = len(model.outputs[0].shape) == 3
-    _rename(path, names, per_token)
     return {"size": os.path.getsize(path), "opset": int(opset)}
 
 

@@ -1,0 +1,182 @@
+"""Export benchmark: a fine-tuned MiniLM classifier, every format x quantization.
+
+Fine-tunes MiniLM-L6 on a slice of SST-2 (read by path from the shared data,
+never copied), exports it with `kerasft.export.export_model` to SavedModel,
+TFLite (fp32, float16, dynamic-range int8, full int8) and ONNX (fp32, ORT
+dynamic int8), and reports per artifact: size MB, batch-1 latency p50/p95,
+max |Δprob| and top-1 agreement against Keras, and accuracy on SST-2 dev.
+
+Targets checked: dynamic-range int8 TFLite <= 30% of fp32 size with
+accuracy within 1 point of Keras; TFLite int8 batch-1 latency no worse
+than ONNX Runtime fp32.
+
+    python bench/export_bench.py [--train 2000] [--epochs 1] [--held-out 872]
+
+Writes bench/results/export_bench.json (gitignored) and prints a table.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+
+DATA = os.environ.get("KERASFT_SST2", "/work/shared/data/glue_sst2")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LABELS = ["negative", "positive"]
+
+
+def read_sst2(split, n):
+    path = os.path.join(DATA, f"{split}.tsv")
+    with open(path, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f][1:n + 1]
+    return [r[0] for r in rows], [LABELS[int(r[1])] for r in rows]
+
+
+def fine_tune(args):
+    import kerasft
+
+    train_texts, train_labels = read_sst2("train", args.train)
+    model = kerasft.TextClassifier.from_pretrained(
+        "minilm-l6", labels=LABELS, sequence_length=args.sequence_length,
+        backbone_config={"num_layers": args.layers} if args.layers else None)
+    model.compile(learning_rate=args.learning_rate)
+    start = time.perf_counter()
+    model.fit(train_texts, train_labels, epochs=args.epochs, batch_size=32, seed=0,
+              verbose=2)
+    return model, train_texts, time.perf_counter() - start
+
+
+def interleaved_latency(directory, report, model, texts, repeats):
+    """Batch-1 latency of the TFLite and ONNX artifacts, measured round-robin
+    (one text through each runtime in turn) so that load on a shared machine
+    hits all of them alike."""
+    import numpy as np
+
+    from kerasft.export import runtimes
+    from kerasft.export.spec import spec_for_model
+
+    spec = spec_for_model(model)
+    features = spec.encode(texts[:repeats])
+    runners = {}
+    for a in report["artifacts"]:
+        path = os.path.join(directory, a["file"])
+        if a["format"] == "tflite":
+            runners[("tflite", a["quantization"])] = runtimes.TFLiteRunner(path, spec)
+        elif a["format"] == "onnx":
+            runners[("onnx", a["quantization"])] = runtimes.OnnxRunner(path, spec)
+    calls = {}
+    for key, runner in runners.items():
+        if key[0] == "tflite":
+            run = runner._run
+            calls[key] = lambda i, run=run: run(**{k: v[i:i + 1] for k, v in features.items()})
+        else:
+            session, names = runner._session, runner._inputs
+            calls[key] = lambda i, s=session, n=names: s.run(
+                None, {k: features[k][i:i + 1] for k in n})
+    times = {key: [] for key in calls}
+    for i in range(len(features["token_ids"])):
+        for key, call in calls.items():
+            start = time.perf_counter()
+            call(i)
+            times[key].append((time.perf_counter() - start) * 1000)
+    return [{"format": f, "quantization": q,
+             "latency_ms_p50": float(np.percentile(t[2:], 50)),
+             "latency_ms_p95": float(np.percentile(t[2:], 95))}
+            for (f, q), t in times.items()]
+
+
+def check_targets(rows, duel):
+    by = {(r["format"], r["quantization"]): r for r in rows}
+    keras, out = by[("keras", "none")], {}
+    fp32, dynamic = by.get(("tflite", "none")), by.get(("tflite", "dynamic"))
+    if fp32 and dynamic:
+        ratio = dynamic["size_mb"] / fp32["size_mb"]
+        delta = abs(dynamic["accuracy"] - keras["accuracy"]) * 100
+        out["dynamic_int8_size_ratio"] = round(ratio, 4)
+        out["dynamic_int8_accuracy_delta_points"] = round(delta, 2)
+        out["dynamic_int8_target_met"] = ratio <= 0.30 and delta <= 1.0
+    by = {(r["format"], r["quantization"]): r for r in duel}
+    onnx = by.get(("onnx", "none"))
+    for q in ("dynamic", "int8"):
+        lite = by.get(("tflite", q))
+        if lite and onnx:
+            out[f"tflite_{q}_p50_ms_vs_onnx_fp32"] = [round(lite["latency_ms_p50"], 2),
+                                                       round(onnx["latency_ms_p50"], 2)]
+            out[f"tflite_{q}_latency_target_met"] = (
+                lite["latency_ms_p50"] <= onnx["latency_ms_p50"])
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", type=int, default=2000, help="SST-2 training texts")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--layers", type=int, default=None, help="truncate MiniLM")
+    parser.add_argument("--learning-rate", type=float, default=5e-5)
+    parser.add_argument("--sequence-length", type=int, default=128)
+    parser.add_argument("--held-out", type=int, default=872, help="SST-2 dev texts")
+    parser.add_argument("--calibration", type=int, default=200, help="int8 calibration texts")
+    parser.add_argument("--repeats", type=int, default=100, help="latency samples")
+    parser.add_argument("--formats", default="saved_model,tflite,onnx")
+    parser.add_argument("--quantization", default="none,float16,dynamic,int8")
+    parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results",
+                                                      "export_bench.json"))
+    parser.add_argument("--keep", help="keep the export in this directory")
+    args = parser.parse_args()
+
+    sys.path.insert(0, ROOT)
+    from kerasft.errors import ParityError
+    from kerasft.export import export_model, format_table
+
+    model, train_texts, fit_seconds = fine_tune(args)
+    texts, labels = read_sst2("dev", args.held_out)
+    workdir = tempfile.mkdtemp(prefix="kerasft-export-bench-")
+    directory = args.keep or os.path.join(workdir, "export")
+    start = time.perf_counter()
+    try:
+        report = export_model(
+            model, directory, formats=args.formats.split(","),
+            quantization=args.quantization.split(","), texts=texts, labels=labels,
+            representative_texts=train_texts[:args.calibration],
+            latency_repeats=args.repeats, overwrite=bool(args.keep), verbose=True)
+    except ParityError as e:
+        print(f"parity gate failed: {e}")
+        with open(os.path.join(directory + ".failed", "export_report.json")) as f:
+            report = json.load(f)
+    export_seconds = time.perf_counter() - start
+    rows = report["parity"]["rows"]
+    exported = directory if report["passed"] else directory + ".failed"
+    duel = interleaved_latency(exported, report, model, texts, args.repeats)
+    result = {
+        "benchmark": "export_bench",
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version()},
+        "model": {"backbone": "minilm-l6", "layers": args.layers or 6,
+                  "train_texts": args.train, "epochs": args.epochs,
+                  "fit_seconds": round(fit_seconds, 1)},
+        "held_out_texts": len(texts), "export_seconds": round(export_seconds, 1),
+        "passed": report["passed"], "notes": report["notes"],
+        "tokenizer_parity": report.get("tokenizer_parity"),
+        "rows": rows, "interleaved_latency": duel, "targets": check_targets(rows, duel),
+    }
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=2, ensure_ascii=False)
+    print()
+    print(format_table(rows))
+    print("\ninterleaved batch-1 latency (ms):")
+    for r in duel:
+        print(f"  {r['format']:<7} {r['quantization']:<8} p50 {r['latency_ms_p50']:7.2f}"
+              f"  p95 {r['latency_ms_p95']:7.2f}")
+    print(json.dumps(result["targets"], indent=2))
+    print(f"wrote {args.out}")
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
