@@ -210,6 +210,8 @@ class MultiLabelClassifier(Task):
         allow_empty_labels: bool. Whether an example may have no label at all
             (its targets are all 0). Off by default, so an empty label list
             is reported as a data error rather than learnt as "no label".
+            In a run config, set `data.reader_options.allow_empty_labels`;
+            the model follows the data.
 
     Example:
     ```python
@@ -354,15 +356,28 @@ class MultiLabelClassifier(Task):
 
     # -- training ------------------------------------------------------------
     def fit(self, x=None, y=None, *, validation_data=None, tune_thresholds=True,
-            **kwargs):
+            initialize_bias=True, **kwargs):
         """Trains as `Task.fit`; then tunes the thresholds on validation data.
 
         Args:
             tune_thresholds: bool. With raw-text `validation_data`, set each
                 label's threshold to the one maximizing its validation F1.
                 Defaults to `True`.
+            initialize_bias: bool. When the output bias is still all zeros
+                (a new head), set it to each label's log-odds in `y`, so
+                training starts from the label frequencies rather than from
+                p=0.5 for every label (with many rare labels, a short
+                fine-tuning run barely moves the bias from there). Defaults
+                to `True`.
             **kwargs: see `Task.fit`.
         """
+        bias = self.get_layer("logits").bias
+        if initialize_bias and y is not None and self._is_raw_input(x) and \
+                not np.any(keras.ops.convert_to_numpy(bias)):
+            targets, _ = self.encode_targets(y)
+            # Smoothed frequencies keep labels absent from `y` finite.
+            frequency = (targets.sum(0) + 0.5) / (len(targets) + 1.0)
+            bias.assign(np.log(frequency / (1.0 - frequency)).astype(bias.dtype))
         history = super().fit(x, y, validation_data=validation_data, **kwargs)
         if tune_thresholds and validation_data is not None and \
                 self._is_raw_input(validation_data[0]):

@@ -67,6 +67,22 @@ def test_fit_tunes_thresholds_on_validation_data(trained):
     assert not np.all(expected == 0.5)  # tuning moved at least one threshold here
 
 
+def test_new_head_starts_from_label_frequencies(monkeypatch):
+    monkeypatch.setattr(kft.Task, "fit", lambda self, *args, **kwargs: None)
+    model = make_model()
+    bias = model.get_layer("logits").bias
+    assert not np.any(bias.numpy())
+    model.fit(["a film", "the team", "a movie", "market"],
+              [["cinema"], ["sport"], ["cinema"], ["money", "sport"]])
+    frequency = (np.array([2, 1, 2]) + 0.5) / 5.0  # smoothed: (count + 0.5) / (n + 1)
+    np.testing.assert_allclose(bias.numpy(), np.log(frequency / (1 - frequency)), rtol=1e-5)
+    model.fit(["a film"], [["money"]])  # a trained bias is left alone
+    np.testing.assert_allclose(bias.numpy(), np.log(frequency / (1 - frequency)), rtol=1e-5)
+    untouched = make_model()
+    untouched.fit(["a film"], [["cinema"]], initialize_bias=False)
+    assert not np.any(untouched.get_layer("logits").bias.numpy())
+
+
 def test_predict_labels_apply_each_labels_threshold(trained):
     model, _, (vx, _) = trained
     probabilities = model.predict(vx)

