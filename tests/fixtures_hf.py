@@ -79,3 +79,33 @@ def write_bart_checkpoint(directory, corpus=CORPUS, vocab_size=300, d_model=32, 
     model = BartForConditionalGeneration(config).eval()
     model.save_pretrained(str(directory))
     return model
+
+
+def write_t5_checkpoint(directory, tied=True, corpus=CORPUS, vocab_size=150, seed=0):
+    """Saves a tiny random `T5ForConditionalGeneration` (v1.0 style when
+    `tied`: ReLU, tied embeddings; else v1.1: gated GELU, own `lm_head`)
+    with a SentencePiece tokenizer."""
+    import io
+
+    import sentencepiece as spm
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration, T5TokenizerFast
+
+    os.makedirs(directory, exist_ok=True)
+    buffer = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(list(corpus) * 3), model_writer=buffer, vocab_size=vocab_size,
+        model_type="unigram", character_coverage=1.0, hard_vocab_limit=False, minloglevel=2,
+        num_threads=1, pad_id=0, eos_id=1, unk_id=2, bos_id=-1)
+    with open(os.path.join(directory, "spiece.model"), "wb") as f:
+        f.write(buffer.getvalue())
+    tok = T5TokenizerFast(vocab_file=os.path.join(directory, "spiece.model"), extra_ids=0)
+    tok.save_pretrained(str(directory))
+    torch.manual_seed(seed)
+    config = T5Config(vocab_size=len(tok), d_model=32, d_kv=8, d_ff=64, num_layers=2,
+                      num_heads=4, feed_forward_proj="relu" if tied else "gated-gelu",
+                      tie_word_embeddings=tied, decoder_start_token_id=tok.pad_token_id,
+                      pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+    model = T5ForConditionalGeneration(config).eval()
+    model.save_pretrained(str(directory))
+    return model

@@ -142,6 +142,11 @@ class Seq2SeqLM(Task):
             or the pad token (T5).
         eos_token_id: int or None. Ends a generated target. Defaults to
             `</s>` (or another end-of-text token of the tokenizer).
+        rescale_decoder_output: bool or None. Multiply decoder outputs by
+            `hidden_dim ** -0.5` before the vocabulary projection (T5 v1.0;
+            not T5 v1.1 / FLAN-T5). None: the checkpoint's
+            `scale_decoder_outputs` / `tie_word_embeddings` when loaded with
+            `from_pretrained`, else T5 with tied embeddings.
 
     Example:
     ```python
@@ -156,7 +161,7 @@ class Seq2SeqLM(Task):
     preprocessor_cls = Seq2SeqPreprocessor
 
     def __init__(self, backbone, preprocessor, decoder_start_token_id=None, eos_token_id=None,
-                 **kwargs):
+                 rescale_decoder_output=None, **kwargs):
         tokenizer = preprocessor.tokenizer
         if decoder_start_token_id is None:
             decoder_start_token_id = default_decoder_start_token_id(backbone, tokenizer)
@@ -174,16 +179,20 @@ class Seq2SeqLM(Task):
         as_float32 = keras.layers.Activation("linear", dtype="float32", name="logits")
         # === Functional Model ===
         inputs = backbone.input
+        if rescale_decoder_output is None:
+            rescale_decoder_output = type(backbone).__name__ == "T5Backbone" and bool(
+                getattr(backbone, "tie_embedding_weights", False))
         hidden = backbone(inputs)["decoder_sequence_output"]
-        if type(backbone).__name__ == "T5Backbone" and backbone.tie_embedding_weights:
-            # As keras-hub's T5Seq2SeqLM: rescale before the tied projection.
-            hidden = keras.layers.Rescaling(backbone.hidden_dim ** -0.5, name="t5_rescale")(hidden)
+        if rescale_decoder_output:
+            hidden = keras.layers.Rescaling(backbone.hidden_dim ** -0.5,
+                                            name="decoder_rescale")(hidden)
         outputs = as_float32(backbone.token_embedding(hidden, reverse=True))
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         # === Config ===
         self._attach(backbone, preprocessor)
         self.decoder_start_token_id = int(decoder_start_token_id)
         self.eos_token_id = None if eos_token_id is None else int(eos_token_id)
+        self.rescale_decoder_output = bool(rescale_decoder_output)
         self._steps = _Compiled()
 
     @classmethod
@@ -195,11 +204,16 @@ class Seq2SeqLM(Task):
         from kerasft.backbones.loader import from_pretrained, resolve_source
 
         backbone, tokenizer = from_pretrained(source, **(backbone_config or {}))
-        if "decoder_start_token_id" not in kwargs:
-            config_path = os.path.join(resolve_source(source), "config.json")
-            if os.path.isfile(config_path):
-                with open(config_path, encoding="utf-8") as f:
-                    kwargs["decoder_start_token_id"] = json.load(f).get("decoder_start_token_id")
+        config_path = os.path.join(resolve_source(source), "config.json")
+        if os.path.isfile(config_path):
+            with open(config_path, encoding="utf-8") as f:
+                config = json.load(f)
+            kwargs.setdefault("decoder_start_token_id", config.get("decoder_start_token_id"))
+            if config.get("model_type") == "t5":
+                # transformers 5 writes `scale_decoder_outputs`; older saves
+                # signal v1.1 (no rescaling) with tie_word_embeddings=false.
+                kwargs.setdefault("rescale_decoder_output", config.get(
+                    "scale_decoder_outputs", config.get("tie_word_embeddings", True)))
         return cls.from_backbone(backbone, tokenizer, sequence_length=sequence_length,
                                  target_sequence_length=target_sequence_length,
                                  source_prefix=source_prefix, **kwargs)
@@ -218,7 +232,8 @@ class Seq2SeqLM(Task):
 
     def get_task_config(self):
         return {"decoder_start_token_id": self.decoder_start_token_id,
-                "eos_token_id": self.eos_token_id}
+                "eos_token_id": self.eos_token_id,
+                "rescale_decoder_output": self.rescale_decoder_output}
 
     def default_loss(self):
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-100)
@@ -291,12 +306,16 @@ class Seq2SeqLM(Task):
                 return hidden, self_cache, cross_cache
 
             def cached_step(hidden, encoder_mask, token_ids, self_cache, cross_cache, index):
-                logits, _, self_cache, _ = hub.call_decoder_with_cache(
+                _, states, self_cache, _ = hub.call_decoder_with_cache(
                     encoder_hidden_states=hidden, encoder_padding_mask=encoder_mask,
                     decoder_token_ids=token_ids, self_attention_cache=self_cache,
                     self_attention_cache_update_index=index, cross_attention_cache=cross_cache,
                     cross_attention_cache_update_index=None)
-                return ops.cast(logits[:, 0, :], "float32"), self_cache
+                # The task's own head (keras-hub's T5 keys rescaling off tying).
+                if self.rescale_decoder_output:
+                    states = states * ops.cast(self.backbone.hidden_dim ** -0.5, states.dtype)
+                logits = self.backbone.token_embedding(states[:, 0, :], reverse=True)
+                return ops.cast(logits, "float32"), self_cache
 
             steps.build_cache = generation.compile_step(build_cache)
             steps.cached_step = generation.compile_step(cached_step)

@@ -154,3 +154,32 @@ def test_errors(trained, checkpoint):
     bert = kft.tiny_backbone()[0]
     with pytest.raises(ConfigError, match="needs an encoder-decoder backbone"):
         Seq2SeqLM(bert, model.preprocessor)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Layer '.*attention'")
+@pytest.mark.parametrize("tied", [True, False], ids=["t5-v1.0-tied", "t5-v1.1-untied"])
+def test_t5_logits_match_and_decoders_agree(tied, tmp_path):
+    import torch
+    from fixtures_hf import write_t5_checkpoint
+
+    hf_model = write_t5_checkpoint(str(tmp_path / "t5"), tied=tied)
+    model = Seq2SeqLM.from_pretrained(str(tmp_path / "t5"), sequence_length=32)
+    tokenizer = model.preprocessor.tokenizer
+    assert model.decoder_start_token_id == tokenizer.pad_token_id == 0
+    assert model.eos_token_id == tokenizer.token_to_id("</s>")
+    source = tokenizer.encode(["A man in a blue shirt"])["token_ids"][0]
+    decoder = np.array([0] + list(tokenizer.encode(["Ein Mann"])["token_ids"][0][:-1]), "int32")
+    with torch.no_grad():
+        expected = hf_model(input_ids=torch.as_tensor(source[None].astype("int64")),
+                            decoder_input_ids=torch.as_tensor(decoder[None].astype("int64"))).logits
+    got = model.predict({"encoder_token_ids": source[None],
+                         "encoder_padding_mask": np.ones((1, len(source)), "int32"),
+                         "decoder_token_ids": decoder[None],
+                         "decoder_padding_mask": np.ones((1, len(decoder)), "int32")}, verbose=0)
+    np.testing.assert_allclose(got, expected.numpy(), atol=1e-4)
+    sources = ["A man", "Two dogs play in the snow"]
+    cached = model.generate(sources, max_new_tokens=4, return_ids=True)
+    full = model.generate(sources, max_new_tokens=4, return_ids=True, use_cache=False)
+    for a, b in zip(cached, full):
+        np.testing.assert_array_equal(a, b)
