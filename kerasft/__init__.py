@@ -14,6 +14,8 @@ from kerasft.tasks import MultiLabelClassifier  # noqa: E402
 from kerasft.tasks import TextRegressor  # noqa: E402
 from kerasft.tasks import TokenClassifier  # noqa: E402
 from kerasft.tasks import QuestionAnswerer  # noqa: E402
+from kerasft.tasks import CausalLM  # noqa: E402
+from kerasft.tasks import Seq2SeqLM  # noqa: E402
 from kerasft.tasks import load  # noqa: E402
 from kerasft.tokenizers import Tokenizer  # noqa: E402
 from kerasft.version import __version__  # noqa: E402
@@ -26,6 +28,8 @@ __all__ = [
     "TextRegressor",
     "TokenClassifier",
     "QuestionAnswerer",
+    "CausalLM",
+    "Seq2SeqLM",
     "Tokenizer",
     "errors",
     "from_pretrained",

@@ -7,8 +7,16 @@ from kerasft.data.splits import train_test_split
 from kerasft.data.squad import SquadData, read_squad, split_squad
 from kerasft.data.tag_schemes import entity_types, from_iob2, iob2_tags, to_iob2
 from kerasft.data.text_data import TextData
+from kerasft.data.po_files import PoEntry, django_po_file, read_po, read_po_pairs
+from kerasft.data.text_blocks import read_documents, text_blocks
 
 __all__ = [
+    "PoEntry",
+    "django_po_file",
+    "read_documents",
+    "read_po",
+    "read_po_pairs",
+    "text_blocks",
     "LabelVocabulary",
     "SquadData",
     "TagLists",

@@ -8,8 +8,14 @@ from kerasft.evaluation.plots import plot_confusion_matrix
 from kerasft.evaluation.regression import plot_predictions, regression_report
 from kerasft.evaluation.plots import plot_training_curves
 from kerasft.evaluation.squad import squad_report
+from kerasft.evaluation.generation import Perplexity, bleu, chrf, perplexity, translation_report
 
 __all__ = [
+    "Perplexity",
+    "bleu",
+    "chrf",
+    "perplexity",
+    "translation_report",
     "classification_report",
     "format_report",
     "multi_label_report",

@@ -4,10 +4,14 @@ from kerasft.tasks.multi_label_classifier import MultiLabelClassifier, read_mult
 from kerasft.tasks.token_classifier import TokenClassifier
 from kerasft.tasks.question_answerer import QuestionAnswerer
 from kerasft.tasks.text_regressor import TextRegressor, read_regression, read_stsb
+from kerasft.tasks.causal_lm import CausalLM
+from kerasft.tasks.seq2seq_lm import Seq2SeqLM
 
 __all__ = [
+    "CausalLM",
     "MultiLabelClassifier",
     "QuestionAnswerer",
+    "Seq2SeqLM",
     "Task",
     "TextClassifier",
     "TextRegressor",
