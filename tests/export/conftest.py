@@ -1,7 +1,10 @@
 """Fixtures of the export tests: a tiny trained classifier and its export,
 and the 2-layer MiniLM classifier on real SST-2 texts (built once each)."""
 
+import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -84,3 +87,34 @@ def tiny_export(tiny_classifier, toy_data, tmp_path_factory):
     report = export_model(tiny_classifier, directory, quantization=("none", "dynamic"),
                           texts=texts, labels=labels, latency_repeats=3, verbose=False)
     return directory, report
+
+
+# Runs a runner and fails if it imported TensorFlow or kerasft (MediaPipe
+# imports TensorFlow by itself when it is installed, so only kerasft there).
+_WRAPPER = """
+import runpy, sys
+runner, forbid = sys.argv[1], sys.argv[2].split(",")
+sys.argv = sys.argv[1:2] + sys.argv[3:]
+runpy.run_path(runner, run_name="__main__")
+leaked = [m for m in forbid if m in sys.modules]
+assert not leaked, f"the runner imported {leaked}"
+"""
+
+
+def _run_runner(name, directory, texts, *extra, forbid=("tensorflow", "kerasft")):
+    runner = os.path.join(ROOT, "export", f"run_{name}.py")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
+               PYTHONPATH=os.path.join(ROOT, "export"))
+    proc = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, runner, ",".join(forbid), directory, *texts,
+         "--json", *extra],
+        capture_output=True, text=True, timeout=300, env=env, cwd="/")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def run_runner():
+    """`run_runner(name, export_dir, texts, *args)`: runs export/run_<name>.py
+    as a subprocess with --json, failing if it imports TensorFlow or kerasft."""
+    return _run_runner
