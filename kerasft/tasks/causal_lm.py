@@ -453,20 +453,12 @@ class CausalLM(Task):
         `[batch, length + max_new_tokens]`). Tokenization stays outside.
         TensorFlow backend only.
         """
-        import tensorflow as tf
-        from keras.export import ExportArchive
-
         if stop_token_id == "auto":
             stop_token_id = self.eos_token_id
-        archive = ExportArchive()
-        archive.track(self)
 
         def serve(token_ids, padding_mask):
             return {"token_ids": self.greedy_graph(token_ids, padding_mask, max_new_tokens,
                                                    stop_token_id)}
 
-        archive.add_endpoint("generate", serve, input_signature=[
-            tf.TensorSpec([None, None], tf.int32, name="token_ids"),
-            tf.TensorSpec([None, None], tf.int32, name="padding_mask")])
-        archive.write_out(os.fspath(directory), verbose=False)
-        return directory
+        return generation.write_generate_saved_model(self, directory, serve,
+                                                     ["token_ids", "padding_mask"])

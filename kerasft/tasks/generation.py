@@ -327,3 +327,20 @@ def keras_hub_task_class(backbone, base):
             return cls
         pending.extend(cls.__subclasses__())
     return None
+
+
+def write_generate_saved_model(model, directory, serve, input_names):
+    """Writes a SavedModel of `model` whose `generate` signature runs
+    `serve(*inputs)` on int32 `[batch, length]` inputs named `input_names`
+    (TensorFlow backend; traced through Keras' `ExportArchive`)."""
+    import os
+
+    import tensorflow as tf
+    from keras.export import ExportArchive
+
+    archive = ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("generate", serve, input_signature=[
+        tf.TensorSpec([None, None], tf.int32, name=name) for name in input_names])
+    archive.write_out(os.fspath(directory), verbose=False)
+    return directory

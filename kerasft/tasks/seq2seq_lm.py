@@ -417,6 +417,82 @@ class Seq2SeqLM(Task):
                 json.dump(report, f, indent=2, ensure_ascii=False)
         return report
 
+    # -- export ---------------------------------------------------------------
+    def export_spec(self, tokenizer=None, sequence_length=None):
+        """`ExportSpec` of the fixed-length forward pass: sources as
+        `encoder_token_ids` / `encoder_padding_mask` and a decoder input of
+        the start token then padding (`decoder_token_ids`,
+        `decoder_padding_mask`), all int32 `[batch, sequence_length]`, ->
+        `logits` float32 `[batch, sequence_length, vocabulary]` (position 0:
+        the first target token)."""
+        from kerasft.export.spec import ExportSpec
+
+        task = self
+
+        class Seq2SeqExportSpec(ExportSpec):
+            def encode(self, texts, length=None):
+                length = length or self.sequence_length
+                ids = task.preprocessor.encode(list(texts))["encoder_token_ids"]
+                pad = self.tokenizer.pad_token_id
+                features = {name: np.full((len(ids), length), pad if "token" in name else 0,
+                                          "int32") for name in self.input_names}
+                for row, t in enumerate(ids):
+                    t = t[:length]
+                    features["encoder_token_ids"][row, :len(t)] = t
+                    features["encoder_padding_mask"][row, :len(t)] = 1
+                features["decoder_token_ids"][:, 0] = task.decoder_start_token_id
+                features["decoder_padding_mask"][:, 0] = 1
+                return features
+
+        return Seq2SeqExportSpec(list(self.input), ["logits"],
+                                 tokenizer or self.preprocessor.tokenizer,
+                                 sequence_length or self.preprocessor.sequence_length,
+                                 task_name=self.task_name)
+
+    def greedy_graph(self, encoder_token_ids, encoder_padding_mask, max_new_tokens):
+        """Greedy decoding in `keras.ops` (traceable, for SavedModel export).
+
+        Returns:
+            int32 `[batch, 1 + max_new_tokens]`: the start token, the
+            generated tokens (end token included), then padding.
+        """
+        pad = self.preprocessor.tokenizer.pad_token_id
+        batch = ops.shape(encoder_token_ids)[0]
+        buffer = ops.concatenate(
+            [ops.full((batch, 1), self.decoder_start_token_id, dtype="int32"),
+             ops.full((batch, max_new_tokens), pad, dtype="int32")], axis=1)
+        positions = ops.arange(1 + max_new_tokens, dtype="int32")[None, :]
+
+        def body(step, state):
+            buffer, done = state
+            logits = self({"encoder_token_ids": encoder_token_ids,
+                           "encoder_padding_mask": encoder_padding_mask,
+                           "decoder_token_ids": buffer,
+                           "decoder_padding_mask": ops.ones_like(buffer)}, training=False)
+            chosen = ops.cast(ops.argmax(ops.take(logits, step, axis=1), axis=-1), "int32")
+            chosen = ops.where(done, pad, chosen)
+            buffer = ops.where(positions == step + 1, chosen[:, None], buffer)
+            if self.eos_token_id is not None:
+                done = ops.logical_or(done, chosen == self.eos_token_id)
+            return buffer, done
+
+        done = ops.zeros((batch,), dtype="bool")
+        buffer, _ = ops.fori_loop(0, max_new_tokens, body, (buffer, done))
+        return buffer
+
+    def export_generate(self, directory, max_new_tokens=None):
+        """Writes a SavedModel whose `generate` signature decodes greedily:
+        `encoder_token_ids`, `encoder_padding_mask` (int32 `[batch, length]`)
+        -> `token_ids` (see `greedy_graph`). Tokenization stays outside.
+        TensorFlow backend only."""
+        max_new_tokens = max_new_tokens or self.preprocessor.target_sequence_length
+
+        def serve(encoder_token_ids, encoder_padding_mask):
+            return {"token_ids": self.greedy_graph(encoder_token_ids, encoder_padding_mask,
+                                                   max_new_tokens)}
+
+        return generation.write_generate_saved_model(self, directory, serve, list(ENCODER_INPUTS))
+
     def predict(self, x, batch_size=16, **kwargs):
         """Generated targets for raw source texts (greedy; see `generate`);
         Keras `predict` (logits) for model inputs."""

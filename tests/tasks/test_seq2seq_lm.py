@@ -183,3 +183,27 @@ def test_t5_logits_match_and_decoders_agree(tied, tmp_path):
     full = model.generate(sources, max_new_tokens=4, return_ids=True, use_cache=False)
     for a, b in zip(cached, full):
         np.testing.assert_array_equal(a, b)
+
+
+def test_export_generate_signature_and_forward_spec(trained, tmp_path):
+    import tensorflow as tf
+
+    model, _, sources, _ = trained
+    model.export_generate(str(tmp_path / "gen"), max_new_tokens=12)
+    served = tf.saved_model.load(str(tmp_path / "gen")).signatures["generate"]
+    spec = model.export_spec(sequence_length=16)
+    features = spec.encode(sources[:3])
+    assert sorted(features) == sorted(model.input)
+    assert features["decoder_token_ids"][0, 0] == model.decoder_start_token_id
+    out = served(encoder_token_ids=tf.constant(features["encoder_token_ids"]),
+                 encoder_padding_mask=tf.constant(features["encoder_padding_mask"]))
+    out = out["token_ids"].numpy()
+    expected = model.generate(sources[:3], max_new_tokens=12, return_ids=True)
+    for row, ids in enumerate(expected):
+        assert out[row, 0] == model.decoder_start_token_id
+        np.testing.assert_array_equal(out[row, 1:1 + len(ids)], ids)
+        if len(ids) < 12:
+            assert out[row, 1 + len(ids)] == model.eos_token_id
+    logits = model.predict(features, verbose=0)
+    assert logits.shape[:2] == (3, 16)
+    np.testing.assert_array_equal(logits[:, 0].argmax(-1), [ids[0] for ids in expected])
