@@ -77,13 +77,22 @@ def _predict(args):
 
 
 def _export(args):
-    from kerasft.export import export_model
+    from kerasft.export.from_directory import resolve_model_directory
+    from kerasft.runs import naming_source
     from kerasft.tasks.task import load
 
-    model = load(_model_dir(args.model))
+    model = load(resolve_model_directory(args.model))
+    kwargs, data = {}, None
+    if args.data:
+        data = _read_args(model, args, require_labels=args.label_column is not None)
+        x, y = model.inputs_targets(data)
+        kwargs.update(texts=x, labels=y)
     output = args.output or os.path.join(args.model, "export")
-    export_model(model, output, formats=tuple(args.format), quantization=args.quantization,
-                 overwrite=args.overwrite)
+    quantization = [q for part in args.quantization for q in part.split(",")]
+    with naming_source(data):
+        model.export(output, formats=tuple(args.format), quantization=tuple(quantization),
+                     overwrite=args.overwrite, sequence_length=args.sequence_length)
+    print(f"Export written to {output}")
 
 
 def _data_flags(p, labels=True):
@@ -134,17 +143,22 @@ def build_parser():
     p.add_argument("model")
     p.add_argument("--format", action="append", choices=["saved_model", "tflite", "onnx"],
                    help="repeatable; default: all three")
-    p.add_argument("--quantization", default="none")
-    p.add_argument("--output")
+    p.add_argument("--quantization", action="append",
+                   help="none, float16, dynamic, int8 (repeatable or comma-separated; "
+                        "default none)")
+    p.add_argument("--sequence-length", type=int, help="fixed TFLite length")
+    p.add_argument("--output", help="default: MODEL/export")
     p.add_argument("--overwrite", action="store_true")
+    _data_flags(p)
     p.set_defaults(func=_export)
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    if getattr(args, "format", None) is None and args.command == "export":
-        args.format = ["saved_model", "tflite", "onnx"]
+    if args.command == "export":
+        args.format = args.format or ["saved_model", "tflite", "onnx"]
+        args.quantization = args.quantization or ["none"]
     try:
         args.func(args)
     except (KerasftError, ImportError) as e:

@@ -104,3 +104,17 @@ def test_console_script_entry_point():
                             capture_output=True, text=True, env={**os.environ})
     assert result.returncode == 0
     assert "train" in result.stdout and "export" in result.stdout
+
+
+def test_export_command_with_parity_on_labelled_data(run, tmp_path, capsys):
+    _, run_dir = run
+    data = write_csv(tmp_path / "held_out.csv", ROWS)
+    out = tmp_path / "export"
+    assert main(["export", str(run_dir), "--format", "onnx", "--data", data,
+                 "--output", str(out)]) == 0
+    report = json.loads((out / "export_report.json").read_text())
+    assert (out / "labels.json").is_file()
+    assert "Export written to" in capsys.readouterr().out
+    assert main(["export", str(run_dir), "--format", "onnx", "--output", str(out)]) == 2
+    assert "exist" in capsys.readouterr().err
+    assert report  # the gate ran and wrote its report

@@ -17,7 +17,8 @@ def tiny_vocabulary():
     """A WordPiece vocabulary of under 100 tokens that covers any ASCII text."""
     chars = list(string.ascii_lowercase + string.digits + ".,!?'-")
     pieces = ["##" + c for c in string.ascii_lowercase + string.digits]
-    return SPECIAL_TOKENS + _WORDS + chars + pieces
+    # dict.fromkeys: unique, in order ("a" is both a word and a character).
+    return list(dict.fromkeys(SPECIAL_TOKENS + _WORDS + chars + pieces))
 
 
 def tiny_tokenizer(vocabulary=None):

@@ -350,6 +350,22 @@ class Task(keras.Model):
     def save_extras(self, directory):
         """Hook for task files (label vocabulary...)."""
 
+    def export(self, directory, formats=("saved_model", "tflite", "onnx"),
+               quantization="none", **kwargs):
+        """Exports to SavedModel, TFLite and/or ONNX, gated on parity.
+
+        A thin call to `kerasft.export.export_model`; see it for the
+        arguments (held-out `texts`/`labels` for the parity gate,
+        `thresholds`, `sequence_length`, `overwrite`, ...).
+
+        Returns:
+            dict: the export report (also in `export_report.json`).
+        """
+        from kerasft.export import export_model
+
+        return export_model(self, directory, formats=formats,
+                            quantization=quantization, **kwargs)
+
 
 def load(directory):
     """Loads a task model saved with `Task.save`.

@@ -79,3 +79,9 @@ def test_missing_and_broken_tokenizer_files(tmp_path):
 def test_padding_side_is_validated():
     with pytest.raises(ValueError, match="padding_side"):
         Tokenizer(tiny_tokenizer().tokenizer, padding_side="middle")
+
+
+def test_tiny_vocabulary_ids_are_dense():
+    tok = tiny_tokenizer()
+    ids = [i for e in tok.encode(["a zebra ate 99 apples", "£€ unknown"])["token_ids"] for i in e]
+    assert max(ids) < tok.vocabulary_size == len(tok.vocabulary)
