@@ -305,13 +305,22 @@ def beam_search(stepper, token_ids, length, max_new_tokens, num_beams, stop_toke
 def compile_step(fn):
     """Compiles a model step for the active backend: a `tf.function` on
     TensorFlow (one trace per input shape); other backends run it eagerly."""
+    import warnings
+
     import keras
+
+    def quiet(*args):
+        # keras-hub's cached attention softmaxes over one key on the first
+        # step and Keras warns about it; the result is right.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="You are using a softmax over axis")
+            return fn(*args)
 
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        return tf.function(fn, reduce_retracing=True)
-    return fn
+        return tf.function(quiet, reduce_retracing=True)
+    return quiet
 
 
 def keras_hub_task_class(backbone, base):
