@@ -29,7 +29,7 @@ DEFAULTS = {
         # {header: false, label_separator: ","}; see each task's reader.
         "reader_options": {},
     },
-    "model": {"dropout": 0.1, "l2": 0.0, "pooling": "mean"},
+    "model": {"dropout": 0.1, "l2": 0.0, "pooling": "auto"},
     "training": {
         "epochs": 2,
         "batch_size": 32,
@@ -40,6 +40,7 @@ DEFAULTS = {
         "class_weight": None,
         "seed": 42,
         "mixed_precision": False,
+        "strategy": None,  # mirrored, multi_worker, tpu
     },
     "export": {"formats": [], "quantization": "none"},
 }

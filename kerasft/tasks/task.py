@@ -60,7 +60,7 @@ class Task(keras.Model):
     # -- construction --------------------------------------------------------
     @classmethod
     def from_pretrained(cls, source, *, sequence_length=128, backbone_config=None,
-                        **kwargs):
+                        strategy=None, **kwargs):
         """Builds the task on a pretrained backbone.
 
         Args:
@@ -70,16 +70,22 @@ class Task(keras.Model):
             sequence_length: int. Maximum tokens per example. Defaults to 128.
             backbone_config: dict or None. Backbone config overrides, for
                 example `{"num_layers": 2}`.
+            strategy: None, a name (`"mirrored"`, `"multi_worker"`, `"tpu"`)
+                or a `tf.distribute.Strategy`. Model and optimizer are built
+                in its scope; `fit` then trains data-parallel.
             **kwargs: arguments of the task's constructor (labels, dropout...).
         """
-        backbone, tokenizer = load_pretrained(source, **(backbone_config or {}))
-        preprocessor = cls.preprocessor_cls(
-            tokenizer,
-            sequence_length=sequence_length,
-            input_names=list(backbone.input),
-            max_sequence_length=max_sequence_length(backbone),
-        )
-        return cls(backbone=backbone, preprocessor=preprocessor, **kwargs)
+        from kerasft.training.strategy import get_strategy
+
+        with get_strategy(strategy).scope():
+            backbone, tokenizer = load_pretrained(source, **(backbone_config or {}))
+            preprocessor = cls.preprocessor_cls(
+                tokenizer,
+                sequence_length=sequence_length,
+                input_names=list(backbone.input),
+                max_sequence_length=max_sequence_length(backbone),
+            )
+            return cls(backbone=backbone, preprocessor=preprocessor, **kwargs)
 
     def _attach(self, backbone, preprocessor):
         self.backbone = backbone
@@ -213,10 +219,11 @@ class Task(keras.Model):
         args = self._kft_compile_args
         optimizer = args["optimizer"]
         if isinstance(optimizer, str) and optimizer == "auto":
-            optimizer = default_optimizer(
-                total_steps, args["learning_rate"], args["weight_decay"],
-                args["warmup_ratio"],
-            )
+            with self.distribute_strategy.scope():
+                optimizer = default_optimizer(
+                    total_steps, args["learning_rate"], args["weight_decay"],
+                    args["warmup_ratio"],
+                )
         loss = self.default_loss() if args["loss"] == "auto" else args["loss"]
         metrics = self.default_metrics() if args["metrics"] == "auto" else args["metrics"]
         super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **args["kwargs"])
