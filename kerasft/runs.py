@@ -115,7 +115,7 @@ def train_from_config(config, overwrite=False, verbose=None):
     train, val, test = splits["train"], splits["validation"], splits["test"]
     model = cls.from_pretrained(
         config["backbone"], sequence_length=config["sequence_length"],
-        backbone_config=config["backbone_config"],
+        backbone_config=config["backbone_config"], strategy=training["strategy"],
         **cls.task_kwargs_from_data(train), **cls.task_kwargs_from_config(config["model"]))
     model.compile(learning_rate=training["learning_rate"],
                   weight_decay=training["weight_decay"],
