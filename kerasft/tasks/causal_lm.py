@@ -240,9 +240,47 @@ class CausalLM(Task):
                 json.dump(report, f, indent=2)
         return report
 
+    # -- runs (CLI / YAML) ------------------------------------------------------
+    @classmethod
+    def model_config_defaults(cls):
+        return {"lora_rank": None, "eos_token_id": None}
+
+    @classmethod
+    def task_kwargs_from_config(cls, model_config):
+        config = dict(model_config)
+        for key in ("dropout", "l2", "pooling"):  # classifier keys of the defaults
+            config.pop(key, None)
+        return config
+
+    @classmethod
+    def read_data(cls, path, data_config, require_labels=True):
+        """A text file or a directory of them: one document per file."""
+        from kerasft.data.text_blocks import read_documents
+        from kerasft.data.text_data import TextData
+
+        return TextData(texts=read_documents(path, encoding=data_config.get("encoding") or "utf-8"),
+                        source=str(path))
+
+    @classmethod
+    def split_data(cls, data, fraction, seed):
+        """Splits documents; a single document is split by its lines."""
+        from kerasft.data.splits import train_test_split
+        from kerasft.data.text_data import TextData
+
+        texts = data.texts if len(data.texts) > 1 else [
+            line for line in data.texts[0].splitlines(keepends=True) if line.strip()]
+        if len(texts) < 2:
+            raise DataError(
+                f"{data.source} cannot be split for validation/test: it holds "
+                f"{len(texts)} non-empty line(s). Pass data.validation / data.test files."
+            )
+        train, held_out = train_test_split(TextData(texts=texts, source=data.source),
+                                           test_size=fraction, seed=seed, stratify=False)
+        return train, held_out
+
     @classmethod
     def inputs_targets(cls, data):
-        return data.texts, None
+        return list(data.texts), None
 
     def predict(self, x, batch_size=8, **kwargs):
         """Continuations of raw prompts (greedy; see `generate`); Keras

@@ -417,6 +417,44 @@ class Seq2SeqLM(Task):
                 json.dump(report, f, indent=2, ensure_ascii=False)
         return report
 
+    # -- runs (CLI / YAML) ------------------------------------------------------
+    @classmethod
+    def model_config_defaults(cls):
+        return {"target_sequence_length": None, "source_prefix": ""}
+
+    @classmethod
+    def task_kwargs_from_config(cls, model_config):
+        config = dict(model_config)
+        for key in ("dropout", "l2", "pooling"):  # classifier keys of the defaults
+            config.pop(key, None)
+        return config
+
+    @classmethod
+    def read_data(cls, path, data_config, require_labels=True):
+        """Pairs from a gettext `.po` file, or from a CSV/TSV/JSONL file with
+        the source in `data.text_column` and the target in
+        `data.label_column`."""
+        from kerasft.data.text_data import TextData
+
+        if str(path).endswith(".po"):
+            from kerasft.data.po_files import read_po_pairs
+
+            sources, targets = read_po_pairs(path, encoding=data_config.get("encoding") or "utf-8")
+            return TextData(texts=sources, labels=targets, source=str(path))
+        data = super().read_data(path, data_config, require_labels=require_labels)
+        labels = None if data.labels is None else [str(t) for t in data.labels]
+        return TextData(texts=data.texts, labels=labels, source=data.source)
+
+    @classmethod
+    def split_data(cls, data, fraction, seed):
+        from kerasft.data.splits import train_test_split
+
+        return train_test_split(data, test_size=fraction, seed=seed, stratify=False)
+
+    @classmethod
+    def inputs_targets(cls, data):
+        return list(data.texts), list(data.labels)
+
     # -- export ---------------------------------------------------------------
     def export_spec(self, tokenizer=None, sequence_length=None):
         """`ExportSpec` of the fixed-length forward pass: sources as

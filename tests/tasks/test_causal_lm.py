@@ -4,6 +4,7 @@ comes back, sampling is seeded, cache == no cache, save/load, LoRA merge,
 SavedModel generate signature), not text quality."""
 
 import json
+import os
 
 import keras
 import numpy as np
@@ -228,3 +229,34 @@ def test_export_generate_signature_matches_generate(trained, tmp_path):
         np.testing.assert_array_equal(out[row, len(e):len(e) + 5], expected[row])
     spec = model.export_spec()
     assert spec.output_names == ["logits"] and spec.input_names == ["token_ids", "padding_mask"]
+
+
+def test_run_hooks_read_split_and_config(tmp_path):
+    (tmp_path / "corpus.txt").write_text("".join(f"line {i}\n" for i in range(10)),
+                                         encoding="utf-8")
+    data = CausalLM.read_data(str(tmp_path / "corpus.txt"), {"encoding": "utf-8"})
+    assert len(data.texts) == 1
+    train, held_out = CausalLM.split_data(data, 0.2, seed=0)
+    assert len(train.texts) == 8 and len(held_out.texts) == 2
+    assert sorted(train.texts + held_out.texts) == sorted(f"line {i}\n" for i in range(10))
+    assert CausalLM.inputs_targets(held_out) == (held_out.texts, None)
+    assert CausalLM.task_kwargs_from_config({"dropout": 0.1, "l2": 0.0, "pooling": "auto",
+                                             "lora_rank": 4}) == {"lora_rank": 4}
+    (tmp_path / "one.txt").write_text("just one line", encoding="utf-8")
+    with pytest.raises(DataError, match="cannot be split"):
+        CausalLM.split_data(CausalLM.read_data(str(tmp_path / "one.txt"), {}), 0.2, seed=0)
+
+
+@pytest.mark.slow
+def test_yaml_run_trains_evaluates_and_saves(checkpoint, tmp_path):
+    from kerasft.config import load_config
+    from kerasft.runs import train_from_config
+
+    (tmp_path / "corpus.txt").write_text((TEXT + "\n") * 20, encoding="utf-8")
+    config = load_config(None, {
+        "task": "causal_lm", "backbone": checkpoint[0], "sequence_length": 16,
+        "data.train": str(tmp_path / "corpus.txt"), "training.epochs": 1,
+        "training.batch_size": 8, "output_dir": str(tmp_path / "runs"), "name": "clm"})
+    run_dir, report = train_from_config(config, verbose=0)
+    assert report["perplexity"] > 1 and report["run"]["evaluated_on"] == "test"
+    assert isinstance(kft.load(os.path.join(run_dir, "model")), CausalLM)

@@ -207,3 +207,19 @@ def test_export_generate_signature_and_forward_spec(trained, tmp_path):
     logits = model.predict(features, verbose=0)
     assert logits.shape[:2] == (3, 16)
     np.testing.assert_array_equal(logits[:, 0].argmax(-1), [ids[0] for ids in expected])
+
+
+def test_run_hooks_read_po_csv_split_and_config(tmp_path):
+    pytest.importorskip("django")
+    data = Seq2SeqLM.read_data(django_po_file("de"), {"encoding": "utf-8"})
+    assert len(data.texts) > 250 and data.labels[data.texts.index("German")] == "Deutsch"
+    train, held_out = Seq2SeqLM.split_data(data, 0.1, seed=0)
+    assert len(train) + len(held_out) == len(data) and len(held_out) >= 25
+    (tmp_path / "pairs.csv").write_text("en,de\nSave,Speichern\nOne,1\n", encoding="utf-8")
+    pairs = Seq2SeqLM.read_data(str(tmp_path / "pairs.csv"), {
+        "text_column": "en", "label_column": "de", "text_pair_column": None,
+        "encoding": "utf-8"})
+    assert Seq2SeqLM.inputs_targets(pairs) == (["Save", "One"], ["Speichern", "1"])
+    assert Seq2SeqLM.task_kwargs_from_config(
+        {"dropout": 0.1, "l2": 0.0, "pooling": "auto", "source_prefix": "translate: "}) == {
+        "source_prefix": "translate: "}
