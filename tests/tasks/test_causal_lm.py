@@ -260,3 +260,15 @@ def test_yaml_run_trains_evaluates_and_saves(checkpoint, tmp_path):
     run_dir, report = train_from_config(config, verbose=0)
     assert report["perplexity"] > 1 and report["run"]["evaluated_on"] == "test"
     assert isinstance(kft.load(os.path.join(run_dir, "model")), CausalLM)
+
+
+@pytest.mark.slow
+def test_forward_pass_exports_to_tflite_and_onnx_with_parity(fresh, tmp_path):
+    from kerasft.export import export_model
+
+    report = export_model(fresh, str(tmp_path / "export"), formats=("tflite", "onnx"),
+                          texts=["A man in a blue shirt", "Two dogs"], latency_repeats=2,
+                          verbose=False)
+    assert report["passed"]
+    rows = {row["format"]: row for row in report["parity"]["rows"]}
+    assert rows["tflite"]["max_abs_diff"] < 1e-4 and rows["onnx"]["max_abs_diff"] < 1e-4
