@@ -17,10 +17,12 @@ What differs is the training stack: kerasft (Keras 3 / TensorFlow, length-
 bucketed batches padded per batch) vs PyTorch (shuffled batches padded to
 their longest window, as Hugging Face's `DataCollatorWithPadding`).
 Throughput counts training windows per second of the fit loop (tokenization
-excluded for both; the first kerasft epoch includes graph tracing).
+excluded for both; the first kerasft epoch includes graph tracing, so with
+one epoch kerasft's number is a lower bound of its steady state). The
+defaults take about 12 minutes on 2 idle cores, both systems together.
 
     nice python bench/qa_bench.py [--train-questions 1500] [--eval-questions 600]
-        [--epochs 2] [--sequence-length 256] [--doc-stride 128] [--batch-size 32]
+        [--epochs 1] [--sequence-length 256] [--doc-stride 128] [--batch-size 32]
         [--learning-rate 1e-4] [--skip-torch] [--skip-kerasft]
 """
 
@@ -163,7 +165,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-questions", type=int, default=1500)
     parser.add_argument("--eval-questions", type=int, default=600)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--sequence-length", type=int, default=256)
     parser.add_argument("--doc-stride", type=int, default=128)

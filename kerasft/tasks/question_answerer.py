@@ -41,6 +41,7 @@ from kerasft.tasks.qa_decoding import CLS_INDEX, decode_answers
 from kerasft.tasks.task import Task, register_task
 
 MASK_VALUE = -10000.0
+PROBE_QUESTION = "What is this about?"
 
 
 @keras.saving.register_keras_serializable(package="kerasft")
@@ -340,6 +341,38 @@ class QuestionAnswerer(Task):
                 "and contexts), or call QuestionAnswerer.predict(question, context).")
         return self.predict(x, batch_size=batch_size)
 
+    # -- export ----------------------------------------------------------------
+    def export_spec(self, tokenizer=None, sequence_length=None):
+        """`ExportSpec` of the fixed-length forward pass: `token_ids`,
+        `segment_ids`, `padding_mask` (int32 `[batch, sequence_length]`;
+        MediaPipe `ids`, `segment_ids`, `mask`) -> `end_logits`,
+        `start_logits` (float32 `[batch, sequence_length]`, in that order).
+        Its `encode` takes `(question, context)` pairs (a bare string is a
+        context, asked `PROBE_QUESTION`) and returns each pair's first window.
+        Runners turn logits into answers with `kerasft/tasks/qa_decoding.py`
+        (numpy only): `window_encodings`, then `decode_answers`."""
+        from kerasft.export.spec import ExportSpec
+
+        preprocessor = self.preprocessor
+
+        class QuestionAnswererSpec(ExportSpec):
+            def encode(self, texts, length=None):
+                length = length or self.sequence_length
+                pairs = [t if isinstance(t, (tuple, list)) else (PROBE_QUESTION, t)
+                         for t in texts]
+                windows = preprocessor.encode_windows([p[0] for p in pairs],
+                                                      [p[1] for p in pairs])
+                first = np.unique(windows.example_index, return_index=True)[1]
+                features = {k: [v[i][:length] for i in first]
+                            for k, v in windows.features.items()}
+                return {name: preprocessor.pad(features, length)[name]
+                        for name in self.input_names}
+
+        return QuestionAnswererSpec(
+            list(self.input), ["end_logits", "start_logits"],
+            tokenizer or preprocessor.tokenizer,
+            sequence_length or preprocessor.sequence_length, task_name=self.task_name)
+
     # -- runs (CLI / YAML) ---------------------------------------------------
     @classmethod
     def model_config_defaults(cls):
@@ -350,7 +383,7 @@ class QuestionAnswerer(Task):
     def task_kwargs_from_config(cls, model_config):
         config = dict(model_config)
         pooling = config.pop("pooling", None)
-        if pooling not in (None, "mean"):
+        if pooling not in (None, "auto", "mean"):
             raise ConfigError(
                 "A question answerer scores every token and has no pooling. "
                 f"Received: model.pooling={pooling!r}. Remove it.")

@@ -410,7 +410,7 @@ class TokenClassifier(Task):
     def task_kwargs_from_config(cls, model_config):
         config = dict(model_config)
         pooling = config.pop("pooling", None)
-        if pooling not in (None, "mean"):
+        if pooling not in (None, "auto", "mean"):
             raise ConfigError(
                 "A token classifier tags every token and has no pooling. "
                 f"Received: model.pooling={pooling!r}. Remove it."
