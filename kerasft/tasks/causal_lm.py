@@ -41,45 +41,6 @@ def default_eos_token_id(tokenizer):
     return None
 
 
-class _Compiled:
-    """Compiled steps, held outside Keras' attribute tracking."""
-
-
-class _FullStepper:
-    """Any decoder: one forward pass over the prefix per new token."""
-
-    def __init__(self, model):
-        self.forward = model._compiled().forward
-
-    def start(self, token_ids):
-        pass
-
-    def logits(self, token_ids, index):
-        return np.asarray(self.forward(token_ids[:, :index]))
-
-    def reorder(self, rows):
-        pass
-
-
-class _CachedStepper:
-    """keras-hub's `call_with_cache` (key/value cache) on the same backbone."""
-
-    def __init__(self, model):
-        compiled = model._compiled()
-        self.build, self.step = compiled.build_cache, compiled.cached_step
-
-    def start(self, token_ids):
-        self.cache = self.build(token_ids)
-
-    def logits(self, token_ids, index):
-        logits, self.cache = self.step(token_ids[:, index - 1:index], self.cache,
-                                       np.int32(index - 1))
-        return np.asarray(logits)
-
-    def reorder(self, rows):
-        self.cache = ops.take(self.cache, np.asarray(rows, "int32"), axis=0)
-
-
 @register_task
 class CausalLM(Task):
     """A decoder backbone with its language-model head (the tied input
@@ -131,7 +92,7 @@ class CausalLM(Task):
         self._attach(backbone, preprocessor)
         self.eos_token_id = eos_token_id
         self.lora_rank = lora_rank
-        self._steps = _Compiled()
+        self._steps = generation.Compiled()
 
     @classmethod
     def from_backbone(cls, backbone, tokenizer, sequence_length=128, **kwargs):
@@ -247,10 +208,7 @@ class CausalLM(Task):
 
     @classmethod
     def task_kwargs_from_config(cls, model_config):
-        config = dict(model_config)
-        for key in ("dropout", "l2", "pooling"):  # classifier keys of the defaults
-            config.pop(key, None)
-        return config
+        return generation.task_kwargs_without_classifier_keys(model_config)
 
     @classmethod
     def read_data(cls, path, data_config, require_labels=True):
@@ -410,7 +368,8 @@ class CausalLM(Task):
         stops = self._stop_ids(stop_tokens)
         prompt_ids = self._prompt_ids(prompts, limit - max_new_tokens)
         compiled = self._compiled()
-        stepper_cls = _CachedStepper if use_cache and compiled.hub is not None else _FullStepper
+        stepper_cls = (generation.CachedDecoderStepper if use_cache and compiled.hub is not None
+                       else generation.FullDecoderStepper)
         pad = self.preprocessor.tokenizer.pad_token_id
         results = []
         for start in range(0, len(prompt_ids), batch_size):

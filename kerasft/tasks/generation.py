@@ -19,6 +19,7 @@ nothing about the quality of generated text.
 """
 
 import numpy as np
+from keras import ops
 
 from kerasft.errors import ConfigError
 
@@ -353,3 +354,91 @@ def write_generate_saved_model(model, directory, serve, input_names):
         tf.TensorSpec([None, None], tf.int32, name=name) for name in input_names])
     archive.write_out(os.fspath(directory), verbose=False)
     return directory
+
+
+# -- steppers of the tasks -------------------------------------------------------
+CLASSIFIER_MODEL_KEYS = ("dropout", "l2", "pooling")
+
+
+def task_kwargs_without_classifier_keys(model_config):
+    """A run config's `model:` section less the classifier keys of the
+    defaults (generative tasks take none of them)."""
+    return {k: v for k, v in dict(model_config).items() if k not in CLASSIFIER_MODEL_KEYS}
+
+
+class Compiled:
+    """Compiled steps, held outside Keras' attribute tracking."""
+
+
+class FullDecoderStepper:
+    """Any decoder: one forward pass over the prefix per new token."""
+
+    def __init__(self, model):
+        self.forward = model._compiled().forward
+
+    def start(self, token_ids):
+        pass
+
+    def logits(self, token_ids, index):
+        return np.asarray(self.forward(token_ids[:, :index]))
+
+    def reorder(self, rows):
+        pass
+
+
+class CachedDecoderStepper:
+    """keras-hub's `call_with_cache` (key/value cache) on the same backbone."""
+
+    def __init__(self, model):
+        compiled = model._compiled()
+        self.build, self.step = compiled.build_cache, compiled.cached_step
+
+    def start(self, token_ids):
+        self.cache = self.build(token_ids)
+
+    def logits(self, token_ids, index):
+        logits, self.cache = self.step(token_ids[:, index - 1:index], self.cache,
+                                       np.int32(index - 1))
+        return np.asarray(logits)
+
+    def reorder(self, rows):
+        self.cache = ops.take(self.cache, np.asarray(rows, "int32"), axis=0)
+
+
+class FullSeq2SeqStepper:
+    """Any encoder-decoder: a full forward pass per new token."""
+
+    def __init__(self, model, encoder):
+        self.forward, self.encoder = model._compiled().forward, encoder
+
+    def start(self, token_ids):
+        pass
+
+    def logits(self, token_ids, index):
+        return np.asarray(self.forward(*self.encoder, token_ids[:, :index]))
+
+    def reorder(self, rows):
+        self.encoder = tuple(e[rows] for e in self.encoder)
+
+
+class CachedSeq2SeqStepper:
+    """keras-hub's encoder output + self/cross-attention key/value caches."""
+
+    def __init__(self, model, encoder):
+        compiled = model._compiled()
+        self.build, self.step, self.encoder = compiled.build_cache, compiled.cached_step, encoder
+
+    def start(self, token_ids):
+        hidden, self_cache, cross_cache = self.build(*self.encoder, token_ids)
+        self.state = [hidden, ops.convert_to_tensor(self.encoder[1]), self_cache, cross_cache]
+
+    def logits(self, token_ids, index):
+        hidden, mask, self_cache, cross_cache = self.state
+        logits, self_cache = self.step(hidden, mask, token_ids[:, index - 1:index], self_cache,
+                                       cross_cache, np.int32(index - 1))
+        self.state[2] = self_cache
+        return np.asarray(logits)
+
+    def reorder(self, rows):
+        rows = np.asarray(rows, "int32")
+        self.state = [ops.take(s, rows, axis=0) for s in self.state]

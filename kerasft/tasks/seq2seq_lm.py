@@ -27,7 +27,7 @@ from keras import ops
 from kerasft.errors import ConfigError, DataError
 from kerasft.preprocessors.text_preprocessor import TextPreprocessor
 from kerasft.tasks import generation
-from kerasft.tasks.causal_lm import EOS_CANDIDATES, _Compiled
+from kerasft.tasks.causal_lm import EOS_CANDIDATES
 from kerasft.tasks.inputs import split_texts
 from kerasft.tasks.task import Task, register_task
 
@@ -84,45 +84,6 @@ def default_decoder_start_token_id(backbone, tokenizer):
         if tokenizer.token_to_id(token) is not None:
             return int(tokenizer.token_to_id(token))
     return tokenizer.pad_token_id
-
-
-class _FullStepper:
-    """Any encoder-decoder: a full forward pass per new token."""
-
-    def __init__(self, model, encoder):
-        self.forward, self.encoder = model._compiled().forward, encoder
-
-    def start(self, token_ids):
-        pass
-
-    def logits(self, token_ids, index):
-        return np.asarray(self.forward(*self.encoder, token_ids[:, :index]))
-
-    def reorder(self, rows):
-        self.encoder = tuple(e[rows] for e in self.encoder)
-
-
-class _CachedStepper:
-    """keras-hub's encoder output + self/cross-attention key/value caches."""
-
-    def __init__(self, model, encoder):
-        compiled = model._compiled()
-        self.build, self.step, self.encoder = compiled.build_cache, compiled.cached_step, encoder
-
-    def start(self, token_ids):
-        hidden, self_cache, cross_cache = self.build(*self.encoder, token_ids)
-        self.state = [hidden, ops.convert_to_tensor(self.encoder[1]), self_cache, cross_cache]
-
-    def logits(self, token_ids, index):
-        hidden, mask, self_cache, cross_cache = self.state
-        logits, self_cache = self.step(hidden, mask, token_ids[:, index - 1:index], self_cache,
-                                       cross_cache, np.int32(index - 1))
-        self.state[2] = self_cache
-        return np.asarray(logits)
-
-    def reorder(self, rows):
-        rows = np.asarray(rows, "int32")
-        self.state = [ops.take(s, rows, axis=0) for s in self.state]
 
 
 @register_task
@@ -193,7 +154,7 @@ class Seq2SeqLM(Task):
         self.decoder_start_token_id = int(decoder_start_token_id)
         self.eos_token_id = None if eos_token_id is None else int(eos_token_id)
         self.rescale_decoder_output = bool(rescale_decoder_output)
-        self._steps = _Compiled()
+        self._steps = generation.Compiled()
 
     @classmethod
     def from_pretrained(cls, source, *, sequence_length=128, target_sequence_length=None,
@@ -357,7 +318,8 @@ class Seq2SeqLM(Task):
                 f"max_new_tokens={max_new_tokens!r}."
             )
         compiled = self._compiled()
-        stepper_cls = _CachedStepper if use_cache and compiled.hub is not None else _FullStepper
+        stepper_cls = (generation.CachedSeq2SeqStepper if use_cache and compiled.hub is not None
+                       else generation.FullSeq2SeqStepper)
         stops = [] if self.eos_token_id is None else [self.eos_token_id]
         pad = self.preprocessor.tokenizer.pad_token_id
         results = []
@@ -424,10 +386,7 @@ class Seq2SeqLM(Task):
 
     @classmethod
     def task_kwargs_from_config(cls, model_config):
-        config = dict(model_config)
-        for key in ("dropout", "l2", "pooling"):  # classifier keys of the defaults
-            config.pop(key, None)
-        return config
+        return generation.task_kwargs_without_classifier_keys(model_config)
 
     @classmethod
     def read_data(cls, path, data_config, require_labels=True):
@@ -457,12 +416,10 @@ class Seq2SeqLM(Task):
 
     # -- export ---------------------------------------------------------------
     def export_spec(self, tokenizer=None, sequence_length=None):
-        """`ExportSpec` of the fixed-length forward pass: sources as
-        `encoder_token_ids` / `encoder_padding_mask` and a decoder input of
-        the start token then padding (`decoder_token_ids`,
-        `decoder_padding_mask`), all int32 `[batch, sequence_length]`, ->
-        `logits` float32 `[batch, sequence_length, vocabulary]` (position 0:
-        the first target token)."""
+        """`ExportSpec` of the fixed-length forward pass: `encoder_*` (the
+        sources) and `decoder_*` (start token, then padding), all int32
+        `[batch, sequence_length]` -> `logits` float32 `[batch,
+        sequence_length, vocabulary]`; position 0 scores the first token."""
         from kerasft.export.spec import ExportSpec
 
         task = self
