@@ -158,13 +158,13 @@ class Seq2SeqLM(Task):
 
     @classmethod
     def from_pretrained(cls, source, *, sequence_length=128, target_sequence_length=None,
-                        source_prefix="", backbone_config=None, **kwargs):
+                        source_prefix="", backbone_config=None, strategy=None, **kwargs):
         """Builds the task on a pretrained encoder-decoder (see
-        `Task.from_pretrained`); reads `decoder_start_token_id` from a
-        Hugging Face checkpoint's config."""
-        from kerasft.backbones.loader import from_pretrained, resolve_source
+        `Task.from_pretrained`, also for `strategy`); reads
+        `decoder_start_token_id` from a Hugging Face checkpoint's config."""
+        from kerasft.backbones.loader import resolve_source
+        from kerasft.training.strategy import get_strategy
 
-        backbone, tokenizer = from_pretrained(source, **(backbone_config or {}))
         config_path = os.path.join(resolve_source(source), "config.json")
         if os.path.isfile(config_path):
             with open(config_path, encoding="utf-8") as f:
@@ -175,9 +175,13 @@ class Seq2SeqLM(Task):
                 # signal v1.1 (no rescaling) with tie_word_embeddings=false.
                 kwargs.setdefault("rescale_decoder_output", config.get(
                     "scale_decoder_outputs", config.get("tie_word_embeddings", True)))
-        return cls.from_backbone(backbone, tokenizer, sequence_length=sequence_length,
-                                 target_sequence_length=target_sequence_length,
-                                 source_prefix=source_prefix, **kwargs)
+        with get_strategy(strategy).scope():
+            from kerasft.backbones.loader import from_pretrained
+
+            backbone, tokenizer = from_pretrained(source, **(backbone_config or {}))
+            return cls.from_backbone(backbone, tokenizer, sequence_length=sequence_length,
+                                     target_sequence_length=target_sequence_length,
+                                     source_prefix=source_prefix, **kwargs)
 
     @classmethod
     def from_backbone(cls, backbone, tokenizer, sequence_length=128, target_sequence_length=None,

@@ -235,3 +235,18 @@ def test_forward_pass_exports_to_tflite_and_onnx_with_parity(fresh, tmp_path):
     assert report["passed"]
     rows = {row["format"]: row for row in report["parity"]["rows"]}
     assert rows["tflite"]["max_abs_diff"] < 1e-4 and rows["onnx"]["max_abs_diff"] < 1e-4
+
+
+@pytest.mark.slow
+def test_yaml_run_on_django_po(checkpoint, tmp_path):
+    pytest.importorskip("django")
+    from kerasft.config import load_config
+    from kerasft.runs import train_from_config
+
+    config = load_config(None, {
+        "task": "seq2seq_lm", "backbone": checkpoint[0], "sequence_length": 32,
+        "data.train": django_po_file("de"), "training.epochs": 1, "training.batch_size": 16,
+        "model.target_sequence_length": 24, "output_dir": str(tmp_path / "runs"), "name": "s2s"})
+    run_dir, report = train_from_config(config, verbose=0)
+    assert {"bleu", "chrf", "perplexity"} <= set(report) and report["num_sentences"] >= 25
+    assert kft.load(os.path.join(run_dir, "model")).preprocessor.target_sequence_length == 24
