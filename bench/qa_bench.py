@@ -16,9 +16,11 @@ PyTorch through `AutoModelForQuestionAnswering`) on the same slice of
 What differs is the training stack: kerasft (Keras 3 / TensorFlow, length-
 bucketed batches padded per batch) vs PyTorch (shuffled batches padded to
 their longest window, as Hugging Face's `DataCollatorWithPadding`).
-Throughput counts training windows per second of the fit loop (tokenization
-excluded for both; the first kerasft epoch includes graph tracing, so with
-one epoch kerasft's number is a lower bound of its steady state). The
+Throughput counts training windows per second of the fit loop, wall time and
+process CPU time (all threads; the fair measure on a shared machine, where
+other processes stretch wall time, not CPU time). Tokenization is excluded
+for both; the first kerasft epoch includes graph tracing, so with one epoch
+kerasft's number is a lower bound of its steady state. The
 defaults take about 12 minutes on 2 idle cores, both systems together.
 
     nice python bench/qa_bench.py [--train-questions 1500] [--eval-questions 600]
@@ -35,7 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import EpochTimer, print_table, write_results  # noqa: E402
+from common import EpochTimer, load_average, print_table, write_results  # noqa: E402
 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
@@ -71,7 +73,8 @@ def run_kerasft(train, evaluation, args):
     start = time.perf_counter()
     predictions = model.predict(*evaluation.inputs, batch_size=64)
     predict_seconds = time.perf_counter() - start
-    return timer.epoch_seconds, [p["answer"] for p in predictions], predict_seconds
+    return (timer.epoch_seconds, timer.epoch_cpu_seconds, [p["answer"] for p in predictions],
+            predict_seconds)
 
 
 def run_torch(train, evaluation, args):
@@ -112,11 +115,11 @@ def run_torch(train, evaluation, args):
             out[key] = torch.from_numpy(dense)
         return out
 
-    epoch_seconds = []
+    epoch_seconds, epoch_cpu_seconds = [], []
     for _ in range(args.epochs):
         model.train()
         order = torch.randperm(len(windows)).numpy()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for b in range(0, len(order), args.batch_size):
             rows = order[b:b + args.batch_size]
             loss = model(**batch(rows), start_positions=targets[rows, 0],
@@ -127,6 +130,7 @@ def run_torch(train, evaluation, args):
             schedule.step()
             optimizer.zero_grad()
         epoch_seconds.append(time.perf_counter() - start)
+        epoch_cpu_seconds.append(time.process_time() - cpu)
         print(f"torch epoch {len(epoch_seconds)}: {epoch_seconds[-1]:.1f} s, "
               f"last loss {loss.item():.3f}", flush=True)
 
@@ -147,17 +151,18 @@ def run_torch(train, evaluation, args):
     answers = decode_answers(starts, ends, eval_windows.offsets, eval_windows.context_mask,
                              eval_windows.example_index, evaluation.contexts)
     predict_seconds = time.perf_counter() - start
-    return epoch_seconds, [a["answer"] for a in answers], predict_seconds
+    return epoch_seconds, epoch_cpu_seconds, [a["answer"] for a in answers], predict_seconds
 
 
-def summarize(name, epoch_seconds, predictions, predict_seconds, n_windows, evaluation):
+def summarize(name, epoch_seconds, epoch_cpu_seconds, predictions, predict_seconds,
+              n_windows, evaluation):
     report = squad_report(predictions, evaluation.answers)
-    total = sum(epoch_seconds)
-    steady = epoch_seconds[1:] or epoch_seconds
+    total, cpu = sum(epoch_seconds), sum(epoch_cpu_seconds)
     return {"system": name, "exact_match": round(report["exact_match"], 2),
             "f1": round(report["f1"], 2), "train_seconds": round(total, 1),
+            "train_cpu_seconds": round(cpu, 1),
             "windows_per_s": round(n_windows * len(epoch_seconds) / total, 2),
-            "steady_windows_per_s": round(n_windows * len(steady) / sum(steady), 2),
+            "windows_per_cpu_s": round(n_windows * len(epoch_seconds) / cpu, 3),
             "eval_seconds": round(predict_seconds, 1)}
 
 
@@ -184,19 +189,21 @@ def main():
     runs = (() if args.skip_kerasft else (("kerasft", run_kerasft),)) + \
         (() if args.skip_torch else (("transformers+torch", run_torch),))
     for name, fn in runs:
-        start = time.perf_counter()
-        seconds, predictions, predict_seconds = fn(train, evaluation, args)
-        rows.append(summarize(name, seconds, predictions, predict_seconds, n_windows,
-                              evaluation))
+        start, load = time.perf_counter(), load_average()
+        seconds, cpu_seconds, predictions, predict_seconds = fn(train, evaluation, args)
+        rows.append(summarize(name, seconds, cpu_seconds, predictions, predict_seconds,
+                              n_windows, evaluation))
         rows[-1]["wall_seconds"] = round(time.perf_counter() - start, 1)
+        rows[-1]["load_average"] = f"{load}->{load_average()}"
         print(rows[-1], flush=True)
     print(f"\nSQuAD v1.1 slice: {len(train)} train questions ({n_windows} windows), "
           f"{len(evaluation)} eval questions; MiniLM-L6, seq {args.sequence_length}, "
           f"stride {args.doc_stride}, {args.epochs} epochs, batch {args.batch_size}, "
           f"lr {args.learning_rate}. Trivial baseline (first sentence): "
           f"EM {baseline['exact_match']:.2f} F1 {baseline['f1']:.2f}")
-    print_table(rows, ["system", "exact_match", "f1", "train_seconds", "windows_per_s",
-                       "steady_windows_per_s", "eval_seconds", "wall_seconds"])
+    print_table(rows, ["system", "exact_match", "f1", "train_seconds", "train_cpu_seconds",
+                       "windows_per_s", "windows_per_cpu_s", "eval_seconds", "wall_seconds",
+                       "load_average"])
     write_results("qa_bench", {"args": vars(args), "train_windows": n_windows,
                                "baseline_first_sentence": baseline, "rows": rows})
 
