@@ -3,7 +3,70 @@
 import keras
 from keras import ops
 
-POOLINGS = ("cls", "mean", "pooled", "last")
+from kerasft.errors import ConfigError
+
+POOLINGS = ("auto", "cls", "mean", "pooled", "last")
+# Backbones summarised by their last token besides keras-hub's decoders:
+# XLNet's sequence summary is the last position (its `<cls>` token, kept
+# last by left padding).
+LAST_TOKEN_BACKBONES = ("XLNetBackbone",)
+
+
+def _decoder_backbones():
+    """Names of the backbones keras-hub builds a `CausalLM` on (GPT-2,
+    Llama, ...): with causal attention only the last real token has read
+    the whole text."""
+    import keras_hub
+
+    names, todo = set(), [keras_hub.models.CausalLM]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        backbone_cls = getattr(cls, "backbone_cls", None)
+        if backbone_cls is not None and not issubclass(cls, keras_hub.models.Seq2SeqLM):
+            names.add(backbone_cls.__name__)
+    return names
+
+
+def summarizes_last_token(backbone):
+    """Whether `backbone` (a backbone or its class) is XLNet or a decoder,
+    whose own classifiers read a text's summary from its last real token."""
+    cls = backbone if isinstance(backbone, type) else type(backbone)
+    names = set(LAST_TOKEN_BACKBONES) | _decoder_backbones()
+    return any(base.__name__ in names for base in cls.__mro__)
+
+
+def resolve_pooling(backbone, pooling="auto"):
+    """The pooling a sequence-level head uses on `backbone` (a backbone or
+    its class).
+
+    `"auto"` is `"last"` for XLNet and decoders such as GPT-2 (where
+    transformers' `XLNetForSequenceClassification` and
+    `GPT2ForSequenceClassification` read) and `"mean"` for other encoders.
+    Explicit values are returned as they are.
+
+    Raises:
+        ConfigError: `pooling` is not one of `POOLINGS`; or `"cls"` on a
+            last-token backbone, whose first position is padding (XLNet,
+            left-padded) or has read only one token (decoders).
+    """
+    if pooling not in POOLINGS:
+        raise ConfigError(
+            f"`pooling` must be one of {POOLINGS}. Received: pooling={pooling!r}. "
+            "Pass one of those."
+        )
+    last = summarizes_last_token(backbone)
+    if pooling == "auto":
+        return "last" if last else "mean"
+    if pooling == "cls" and last:
+        name = (backbone if isinstance(backbone, type) else type(backbone)).__name__
+        raise ConfigError(
+            f"pooling='cls' reads the first position, which on {name} is padding "
+            "(XLNet pads on the left) or has read only the first token "
+            "(decoders). Received: pooling='cls'. Use pooling='last' (or "
+            "'auto') or 'mean'."
+        )
+    return pooling
 
 
 @keras.saving.register_keras_serializable(package="kerasft")
@@ -18,7 +81,9 @@ class MaskedMeanPooling(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="kerasft")
 class LastTokenPooling(keras.layers.Layer):
-    """Vector of the last real token (decoders; XLNet with left padding)."""
+    """Vector of the last position where `padding_mask` is 1: the last real
+    token with right padding (decoders), the last position with left
+    padding (XLNet). A row without real tokens gives position 0."""
 
     def call(self, sequence, padding_mask):
         mask = ops.cast(padding_mask, "int32")
@@ -39,17 +104,18 @@ def sequence_output(outputs):
 
 
 def pooled_output(backbone, inputs, pooling):
-    """Applies `pooling` to the backbone's outputs on `inputs`."""
-    if pooling not in POOLINGS:
-        raise ValueError(
-            f"`pooling` must be one of {POOLINGS}. Received: pooling={pooling!r}"
-        )
+    """Applies `pooling` (see `resolve_pooling`) to the backbone's outputs
+    on `inputs`."""
+    pooling = resolve_pooling(backbone, pooling)
+    # Weights the head never reaches would only draw "no gradient" warnings
+    # and optimizer slots: an unused pooler, and XLNet's `mask_emb` (the
+    # query stream of pre-training, which fine-tuning does not run).
+    unused = ("encoder_block_attn_mask_layer",)
     if pooling != "pooled":
-        # An unused pooler would only draw "no gradient" warnings and
-        # optimizer slots.
-        for layer in backbone.layers:
-            if layer.name in ("pooled_dense", "pooler_dense"):
-                layer.trainable = False
+        unused += ("pooled_dense", "pooler_dense")
+    for layer in backbone.layers:
+        if layer.name in unused:
+            layer.trainable = False
     outputs = backbone(inputs)
     if pooling == "pooled":
         if not (isinstance(outputs, dict) and "pooled_output" in outputs):

@@ -16,7 +16,7 @@ from kerasft.data.label_vocabulary import LabelVocabulary
 from kerasft.data.readers import read_columns
 from kerasft.data.text_data import TextData, check_texts, where
 from kerasft.errors import ConfigError, DataError
-from kerasft.tasks.heads import pooled_output
+from kerasft.tasks.heads import pooled_output, resolve_pooling
 from kerasft.tasks.task import Task, register_task
 
 LABELS_FILE = "labels.json"
@@ -205,8 +205,8 @@ class MultiLabelClassifier(Task):
             Decision threshold of each label. Defaults to 0.5 for every label.
         dropout: float. Dropout rate before the Dense layer. Defaults to 0.1.
         l2: float. L2 penalty on the Dense kernel. Defaults to 0.
-        pooling: str. `"mean"`, `"cls"`, `"pooled"` or `"last"` (see
-            `TextClassifier`). Defaults to `"mean"`.
+        pooling: str. `"auto"`, `"mean"`, `"cls"`, `"pooled"` or `"last"`
+            (see `TextClassifier`). Defaults to `"auto"`.
         allow_empty_labels: bool. Whether an example may have no label at all
             (its targets are all 0). Off by default, so an empty label list
             is reported as a data error rather than learnt as "no label".
@@ -227,7 +227,7 @@ class MultiLabelClassifier(Task):
     task_name = "multi_label_classifier"
 
     def __init__(self, backbone, preprocessor, labels, thresholds=None, dropout=0.1,
-                 l2=0.0, pooling="mean", allow_empty_labels=False, **kwargs):
+                 l2=0.0, pooling="auto", allow_empty_labels=False, **kwargs):
         if not labels:
             raise ConfigError(
                 "A multi-label classifier needs at least one label. "
@@ -248,6 +248,7 @@ class MultiLabelClassifier(Task):
         sigmoid = keras.layers.Activation("sigmoid", dtype="float32", name="probabilities")
         # === Functional Model ===
         inputs = backbone.input
+        pooling = resolve_pooling(backbone, pooling)
         x = pooled_output(backbone, inputs, pooling)
         outputs = sigmoid(dense(dropout_layer(x)))
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 
 from kerasft.errors import ConfigError
-from kerasft.tasks.heads import pooled_output
+from kerasft.tasks.heads import pooled_output, resolve_pooling
 from kerasft.tasks.task import Task, register_task
 
 LABELS_FILE = "labels.json"
@@ -26,10 +26,13 @@ class TextClassifier(Task):
         dropout: float. Dropout rate before the Dense layer. Defaults to 0.1.
         l2: float. L2 penalty on the Dense kernel. Defaults to 0.
         pooling: str. `"mean"` (masked mean of token vectors), `"cls"`
-            (first token), `"pooled"` (the backbone's pooler, BERT) or
-            `"last"` (last real token: GPT-2, XLNet). Defaults to `"mean"`,
-            which learns fastest from sentence-embedding checkpoints such
-            as MiniLM and is sound for any encoder.
+            (first token), `"pooled"` (the backbone's pooler, BERT),
+            `"last"` (last real token) or `"auto"`: `"last"` on XLNet and
+            decoders such as GPT-2 (where their own classifiers read: XLNet
+            puts `<cls>` last, and only a decoder's last token has read the
+            whole text), `"mean"` on other encoders (it learns fastest from
+            sentence-embedding checkpoints such as MiniLM). The resolved
+            value is stored. Defaults to `"auto"`.
 
     Example:
     ```python
@@ -44,7 +47,7 @@ class TextClassifier(Task):
     task_name = "text_classifier"
 
     def __init__(self, backbone, preprocessor, labels, dropout=0.1, l2=0.0,
-                 pooling="mean", **kwargs):
+                 pooling="auto", **kwargs):
         if not labels or len(labels) < 2:
             raise ConfigError(
                 "A classifier needs at least two labels. "
@@ -57,6 +60,7 @@ class TextClassifier(Task):
         from kerasft.data.label_vocabulary import LabelVocabulary
 
         vocabulary = LabelVocabulary(list(labels))
+        pooling = resolve_pooling(backbone, pooling)
         # === Layers ===
         dropout_layer = keras.layers.Dropout(dropout, name="head_dropout")
         dense = keras.layers.Dense(

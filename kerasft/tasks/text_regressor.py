@@ -18,7 +18,7 @@ from kerasft.data.readers import read_columns
 from kerasft.data.text_data import TextData, check_texts, where
 from kerasft.errors import ConfigError, DataError
 from kerasft.evaluation.regression import default_target_names
-from kerasft.tasks.heads import pooled_output
+from kerasft.tasks.heads import pooled_output, resolve_pooling
 from kerasft.tasks.task import Task, register_task
 
 
@@ -150,8 +150,8 @@ class TextRegressor(Task):
             statistics (set by `fit`; saved with the model).
         dropout: float. Dropout rate before the Dense layer. Defaults to 0.1.
         l2: float. L2 penalty on the Dense kernel. Defaults to 0.
-        pooling: str. `"mean"`, `"cls"`, `"pooled"` or `"last"` (see
-            `TextClassifier`). Defaults to `"mean"`.
+        pooling: str. `"auto"`, `"mean"`, `"cls"`, `"pooled"` or `"last"`
+            (see `TextClassifier`). Defaults to `"auto"`.
 
     Example:
     ```python
@@ -166,7 +166,7 @@ class TextRegressor(Task):
 
     def __init__(self, backbone, preprocessor, num_targets=None, target_names=None,
                  standardize=True, target_mean=None, target_std=None, dropout=0.1,
-                 l2=0.0, pooling="mean", **kwargs):
+                 l2=0.0, pooling="auto", **kwargs):
         if target_names is not None and num_targets is not None and \
                 len(target_names) != num_targets:
             raise ConfigError(
@@ -197,6 +197,7 @@ class TextRegressor(Task):
                                 name="predictions")
         # === Functional Model ===
         inputs = backbone.input
+        pooling = resolve_pooling(backbone, pooling)
         x = pooled_output(backbone, inputs, pooling)
         outputs = scaling(ops.cast(dense(dropout_layer(x)), "float32"))
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)

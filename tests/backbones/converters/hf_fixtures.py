@@ -220,3 +220,89 @@ def scale_weights(model, factor=5.0):
         for parameter in model.parameters():
             parameter.mul_(factor)
     return model
+
+
+# -- whole encoder checkpoints (task tests) ------------------------------------
+# model_type -> (tokenizer writer, transformers tokenizer class, config class,
+# model class, config arguments). The tokenizer and config settings are those
+# of the conversion tests; every model is 2 layers, hidden size 32.
+_SIZE = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+             intermediate_size=64)
+
+
+def _wordpiece(directory):
+    write_wordpiece_vocab(directory)
+
+
+def _roberta_bpe(directory):
+    write_byte_level_bpe(directory, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+
+
+def _gpt2_bpe(directory):
+    write_byte_level_bpe(directory, special_tokens=["<|endoftext|>"])
+
+
+def _albert_spm(directory):
+    write_sentencepiece(os.path.join(directory, "spiece.model"), pad_id=0, unk_id=1,
+                        bos_id=-1, eos_id=-1, control_symbols=["[CLS]", "[SEP]", "[MASK]"])
+
+
+def _deberta_spm(directory):
+    write_sentencepiece(os.path.join(directory, "spm.model"), pad_id=0, pad_piece="[PAD]",
+                        bos_id=1, bos_piece="[CLS]", eos_id=2, eos_piece="[SEP]", unk_id=3,
+                        unk_piece="[UNK]", user_defined_symbols=["[MASK]"])
+
+
+def _xlm_roberta_spm(directory):
+    write_sentencepiece(os.path.join(directory, "sentencepiece.bpe.model"), model_type="bpe",
+                        bos_id=0, pad_id=1, eos_id=2, unk_id=3)
+
+
+def _xlnet_spm(directory):
+    write_sentencepiece(os.path.join(directory, "spiece.model"), unk_id=0, bos_id=1, eos_id=2,
+                        pad_id=5, control_symbols=["<cls>", "<sep>"],
+                        user_defined_symbols=["<mask>", "<eod>"])
+
+
+_ROBERTA = dict(_SIZE, max_position_embeddings=130, layer_norm_eps=1e-5, pad_token_id=1,
+                bos_token_id=0, eos_token_id=2)
+ENCODERS = {
+    "bert": (_wordpiece, "BertTokenizer", "BertConfig", "BertModel",
+             dict(_SIZE, max_position_embeddings=128)),
+    "distilbert": (_wordpiece, "DistilBertTokenizer", "DistilBertConfig", "DistilBertModel",
+                   dict(dim=32, n_layers=2, n_heads=4, hidden_dim=64,
+                        max_position_embeddings=128)),
+    "roberta": (_roberta_bpe, "RobertaTokenizer", "RobertaConfig", "RobertaModel", _ROBERTA),
+    "albert": (_albert_spm, "AlbertTokenizer", "AlbertConfig", "AlbertModel",
+               dict(_SIZE, embedding_size=16, max_position_embeddings=128)),
+    "electra": (_wordpiece, "ElectraTokenizer", "ElectraConfig", "ElectraModel",
+                dict(_SIZE, embedding_size=16, max_position_embeddings=128)),
+    "deberta-v2": (_deberta_spm, "DebertaV2Tokenizer", "DebertaV2Config", "DebertaV2Model",
+                   dict(_SIZE, max_position_embeddings=64, relative_attention=True,
+                        position_buckets=8, norm_rel_ebd="layer_norm", share_att_key=True,
+                        pos_att_type=["p2c", "c2p"], position_biased_input=False,
+                        type_vocab_size=0, layer_norm_eps=1e-7, max_relative_positions=-1)),
+    "xlm-roberta": (_xlm_roberta_spm, "XLMRobertaTokenizer", "XLMRobertaConfig",
+                    "XLMRobertaModel", _ROBERTA),
+    "xlnet": (_xlnet_spm, "XLNetTokenizer", "XLNetConfig", "XLNetModel",
+              dict(d_model=32, n_layer=2, n_head=4, d_inner=64, pad_token_id=5)),
+    "gpt2": (_gpt2_bpe, "GPT2Tokenizer", "GPT2Config", "GPT2Model",
+             dict(n_embd=32, n_layer=2, n_head=4, n_positions=128)),
+}
+
+
+def write_encoder_checkpoint(model_type, directory, seed=0):
+    """Writes a tiny random base model of `model_type` (a key of
+    `ENCODERS`) and its tokenizer to `directory`; returns the directory."""
+    import torch
+    import transformers
+
+    write_tokenizer, tokenizer_cls, config_cls, model_cls, settings = ENCODERS[model_type]
+    directory = str(directory)
+    os.makedirs(directory, exist_ok=True)
+    write_tokenizer(directory)
+    tokenizer = save_tokenizer(directory, getattr(transformers, tokenizer_cls))
+    config = getattr(transformers, config_cls)(vocab_size=len(tokenizer), **settings)
+    torch.manual_seed(seed)
+    save_model(getattr(transformers, model_cls)(config), directory)
+    return directory
