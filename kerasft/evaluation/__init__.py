@@ -3,6 +3,7 @@
 from kerasft.evaluation.classification import classification_report
 from kerasft.evaluation.classification import format_report
 from kerasft.evaluation.classification import write_report
+from kerasft.evaluation.ner import ner_report
 from kerasft.evaluation.multi_label import multi_label_report, tune_thresholds
 from kerasft.evaluation.plots import plot_confusion_matrix
 from kerasft.evaluation.regression import plot_predictions, regression_report
@@ -19,6 +20,7 @@ __all__ = [
     "classification_report",
     "format_report",
     "multi_label_report",
+    "ner_report",
     "plot_confusion_matrix",
     "plot_predictions",
     "plot_training_curves",

@@ -134,6 +134,26 @@ class TokenClassifier(Task):
         self.l2 = l2
         self._class_weight = None
 
+    @classmethod
+    def from_pretrained(cls, source, *, sequence_length=128, backbone_config=None,
+                        window_overlap=None, **kwargs):
+        """Builds the task on a pretrained backbone (see `Task.from_pretrained`).
+
+        Args:
+            window_overlap: int or None. Sub-tokens shared by consecutive
+                windows of sentences longer than `sequence_length`. Defaults
+                to None: half a window.
+            **kwargs: `tags`, `dropout`, `l2`.
+        """
+        model = super().from_pretrained(source, sequence_length=sequence_length,
+                                        backbone_config=backbone_config, **kwargs)
+        if window_overlap is not None:
+            p = model.preprocessor
+            model.preprocessor = cls.preprocessor_cls(
+                p.tokenizer, p.sequence_length, p.input_names, p.max_sequence_length,
+                window_overlap=window_overlap)
+        return model
+
     @staticmethod
     def _check_tags(tags):
         from kerasft.data.tag_schemes import iob2_tags, split_tag

@@ -269,6 +269,9 @@ def test_bad_config_values():
         make_model(tags=["O"])
     with pytest.raises(ConfigError, match="dropout"):
         make_model(dropout=1.0)
+    with pytest.raises(ConfigError, match="window_overlap=20"):
+        make_model(window_overlap=20)
+    assert make_model(window_overlap=3).preprocessor.window_overlap == 3
     with pytest.raises(ConfigError, match="no pooling"):
         TokenClassifier.task_kwargs_from_config({"dropout": 0.1, "pooling": "cls"})
 
