@@ -174,10 +174,12 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
         raise
     if failed:
         aside = staging.keep_aside(stage, directory)
+        advice = "".join(f" Hint: {h}." for h in parity_gate.hints(report["parity"]["rows"]))
         raise ParityError(
             "Every exported artifact must answer like the Keras model. Received: "
             + "; ".join(failed) + f". The export was kept aside at {aside} for "
-            "inspection. Fix the model or loosen `thresholds=`."
+            "inspection. Fix the model, drop the failing quantization or loosen "
+            f"`thresholds=`.{advice}"
         )
     staging.commit(stage, directory)
     report["directory"] = directory

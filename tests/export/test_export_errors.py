@@ -136,3 +136,12 @@ def test_flex_ops_are_named_and_refused_unless_allowed(tiny_classifier, tmp_path
     (artifact,) = report["artifacts"]
     assert artifact["flex_ops"] == ["MatrixInverse"] and not artifact["mediapipe_metadata"]
     assert any("MediaPipe cannot run Flex ops" in note for note in report["notes"])
+
+
+def test_parity_hints_name_the_fix():
+    from kerasft.export.parity import hints
+
+    rows = [{"quantization": "int8", "passed": False}, {"quantization": "none", "passed": True}]
+    (hint,) = hints(rows)
+    assert "quantization='dynamic'" in hint
+    assert hints([{"quantization": "none", "passed": True}]) == []
