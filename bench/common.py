@@ -11,16 +11,27 @@ RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Wall time of each training epoch, validation excluded."""
+    """Wall time and process CPU time of each training epoch.
+
+    CPU seconds (all threads of this process) are the fairer measure on a
+    shared machine: other processes stretch wall time, not our CPU time.
+    """
 
     def on_train_begin(self, logs=None):
         self.epoch_seconds = []
+        self.epoch_cpu_seconds = []
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
+        self._cpu = time.process_time()
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch_seconds.append(time.perf_counter() - self._start)
+        self.epoch_cpu_seconds.append(time.process_time() - self._cpu)
+
+
+def load_average():
+    return round(os.getloadavg()[0], 2)
 
 
 def print_table(rows, columns):

@@ -4,14 +4,15 @@ Part 1 fine-tunes the MiniLM default on BBC News (same split, sequence
 length, epochs, batch size, learning rate) with
   - kerasft `TextClassifier` (its defaults: bucketed batches, AdamW recipe),
   - plain keras-hub `BertTextClassifier.fit` on Python lists,
-  - optionally Hugging Face transformers + PyTorch (`--torch`),
+  - optionally Hugging Face transformers + PyTorch (`--systems ... "transformers+torch"`),
 and reports train examples/s and test accuracy.
 
 Part 2 measures what length bucketing buys on texts of varied length
 (SST-2 sentences from ../shared/data): kerasft with padding="bucket" vs
 "longest" vs "max_length" (the fixed shape plain pipelines use).
 
-    python bench/train_bench.py [--epochs 2] [--torch] [--skip-bbc] [--skip-buckets]
+    python bench/train_bench.py [--epochs 2] [--bbc-train N] [--skip-bbc] [--skip-buckets]
+        [--systems kerasft "keras-hub fit" "transformers+torch" ...]
 """
 
 import argparse
@@ -23,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import EpochTimer, print_table, write_results  # noqa: E402
+from common import EpochTimer, load_average, print_table, write_results  # noqa: E402
 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
@@ -33,9 +34,11 @@ from kerasft.datasets import load_bbc_news  # noqa: E402
 SST2 = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "glue_sst2", "train.tsv")
 
 
-def bbc_split(seed):
+def bbc_split(seed, max_train=None):
     texts, labels = load_bbc_news()
     train, test = train_test_split(texts, labels, test_size=0.1, seed=seed)
+    if max_train and max_train < len(train):
+        train, _ = train_test_split(train, test_size=len(train) - max_train, seed=seed)
     return train, test
 
 
@@ -52,7 +55,7 @@ def run_kerasft(train, test, args, padding="bucket", mixed=False):
     acc = float(np.mean(np.array(model.predict_labels(test.texts)) == np.array(test.labels))) \
         if test is not None else None
     keras.mixed_precision.set_global_policy("float32")
-    return timer.epoch_seconds, acc
+    return (timer.epoch_seconds, timer.epoch_cpu_seconds), acc
 
 
 def run_keras_hub(train, test, args):
@@ -74,7 +77,7 @@ def run_keras_hub(train, test, args):
               callbacks=[timer], verbose=2)
     pred = model.predict(test.texts, batch_size=args.batch_size, verbose=0).argmax(-1)
     acc = float(np.mean(pred == np.array([names.index(l) for l in test.labels])))
-    return timer.epoch_seconds, acc
+    return (timer.epoch_seconds, timer.epoch_cpu_seconds), acc
 
 
 def run_torch(train, test, args):
@@ -88,11 +91,11 @@ def run_torch(train, test, args):
     model = AutoModelForSequenceClassification.from_pretrained(directory, num_labels=len(names))
     opt = torch.optim.AdamW(model.parameters(), lr=args.learning_rate)
     y = torch.tensor([names.index(l) for l in train.labels])
-    epochs = []
+    epochs, cpu = [], []
     for _ in range(args.epochs):
         model.train()
         order = torch.randperm(len(train.texts))
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for i in range(0, len(order), args.batch_size):
             idx = order[i:i + args.batch_size]
             batch = tok([train.texts[j] for j in idx], truncation=True, padding=True,
@@ -102,6 +105,7 @@ def run_torch(train, test, args):
             opt.step()
             opt.zero_grad()
         epochs.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
     model.eval()
     preds = []
     with torch.no_grad():
@@ -110,17 +114,20 @@ def run_torch(train, test, args):
                         max_length=args.sequence_length, return_tensors="pt")
             preds.append(model(**batch).logits.argmax(-1).numpy())
     acc = float(np.mean(np.concatenate(preds) == np.array([names.index(l) for l in test.labels])))
-    return epochs, acc
+    return (epochs, cpu), acc
 
 
-def summarize(name, epoch_seconds, acc, n):
+def summarize(name, times, acc, n):
+    epoch_seconds, cpu_seconds = times
     total = sum(epoch_seconds)
     # The first epoch includes tracing; steady state is the later epochs.
     steady = epoch_seconds[1:] or epoch_seconds
+    steady_cpu = cpu_seconds[1:] or cpu_seconds
     return {"system": name, "train_seconds": round(total, 1),
             "examples_per_s": round(n * len(epoch_seconds) / total, 2),
             "steady_examples_per_s": round(n * len(steady) / sum(steady), 2),
-            "test_accuracy": acc}
+            "examples_per_cpu_s": round(n * len(steady_cpu) / sum(steady_cpu), 3),
+            "load_avg": load_average(), "test_accuracy": acc}
 
 
 def main():
@@ -130,30 +137,38 @@ def main():
     parser.add_argument("--sequence-length", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--torch", action="store_true", help="add the PyTorch peer")
+    parser.add_argument("--systems", nargs="+",
+                        default=["kerasft", "kerasft mixed_bfloat16", "keras-hub fit"],
+                        help='any of: kerasft, "kerasft mixed_bfloat16", "keras-hub fit", '
+                             '"transformers+torch"')
     parser.add_argument("--skip-bbc", action="store_true")
     parser.add_argument("--skip-buckets", action="store_true")
     parser.add_argument("--bucket-examples", type=int, default=2000)
+    parser.add_argument("--bbc-train", type=int, default=None,
+                        help="train on this many BBC articles (default: all 2,002)")
     args = parser.parse_args()
     results = {"args": vars(args)}
 
     if not args.skip_bbc:
-        train, test = bbc_split(args.seed)
+        train, test = bbc_split(args.seed, args.bbc_train)
         rows = []
-        for name, fn in (("kerasft", lambda: run_kerasft(train, test, args)),
-                         ("kerasft mixed_bfloat16", lambda: run_kerasft(train, test, args, mixed=True)),
-                         ("keras-hub fit", lambda: run_keras_hub(train, test, args))) + \
-                ((("transformers+torch", lambda: run_torch(train, test, args)),) if args.torch else ()):
-            seconds, acc = fn()
+        systems = {"kerasft": lambda: run_kerasft(train, test, args),
+                   "kerasft mixed_bfloat16": lambda: run_kerasft(train, test, args, mixed=True),
+                   "keras-hub fit": lambda: run_keras_hub(train, test, args),
+                   "transformers+torch": lambda: run_torch(train, test, args)}
+        for name in args.systems:
+            seconds, acc = systems[name]()
             rows.append(summarize(name, seconds, acc, len(train)))
             print(rows[-1])
-        base = next(r for r in rows if r["system"] == "keras-hub fit")
+        base = next((r for r in rows if r["system"] == "keras-hub fit"), rows[0])
         for r in rows:
             r["speed_vs_keras_hub"] = round(r["steady_examples_per_s"] / base["steady_examples_per_s"], 3)
+            r["cpu_speed_vs_keras_hub"] = round(r["examples_per_cpu_s"] / base["examples_per_cpu_s"], 3)
         print(f"\nBBC News, MiniLM-L6, seq {args.sequence_length}, {args.epochs} epochs, "
               f"batch {args.batch_size}, {len(train)} train / {len(test)} test")
         print_table(rows, ["system", "train_seconds", "examples_per_s", "steady_examples_per_s",
-                           "speed_vs_keras_hub", "test_accuracy"])
+                           "speed_vs_keras_hub", "examples_per_cpu_s", "cpu_speed_vs_keras_hub",
+                           "load_avg", "test_accuracy"])
         results["bbc"] = rows
 
     if not args.skip_buckets:
@@ -167,12 +182,14 @@ def main():
             seconds, _ = run_kerasft(sst, None, argparse.Namespace(**{**vars(args), "epochs": 2}),
                                      padding=padding)
             rows.append({"padding": padding, **summarize(padding, seconds, None, len(sst))})
-        base = rows[-1]["steady_examples_per_s"]
+        base = rows[-1]
         for r in rows:
-            r["speedup_vs_max_length"] = round(r["steady_examples_per_s"] / base, 2)
+            r["speedup_vs_max_length"] = round(r["steady_examples_per_s"] / base["steady_examples_per_s"], 2)
+            r["cpu_speedup_vs_max_length"] = round(r["examples_per_cpu_s"] / base["examples_per_cpu_s"], 2)
         print(f"\nSST-2 ({len(sst)} sentences; tokens p50 {np.median(lengths):.0f}, "
               f"p95 {np.percentile(lengths, 95):.0f}, max {lengths.max()}), seq {args.sequence_length}")
-        print_table(rows, ["padding", "train_seconds", "steady_examples_per_s", "speedup_vs_max_length"])
+        print_table(rows, ["padding", "train_seconds", "steady_examples_per_s", "speedup_vs_max_length",
+                           "examples_per_cpu_s", "cpu_speedup_vs_max_length", "load_avg"])
         results["bucketing"] = rows
     write_results("train_bench", results)
 
