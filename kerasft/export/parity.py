@@ -12,11 +12,12 @@ quantized one when top-1 agreement is below `min_top1_agreement`.
 
 MediaPipe rows of fp32 files are held to full top-1 agreement and
 `mediapipe_max_abs_diff` (1e-3) on the texts MediaPipe tokenizes like
-Hugging Face. MediaPipe's own BERT tokenizer lowercases but, unlike Hugging
+Hugging Face (accuracy is still over all texts). MediaPipe's own BERT tokenizer lowercases but, unlike Hugging
 Face's uncased normalizer, keeps accents and does not split CJK
 ideographs, so those texts get other ids (measured on SST-2 dev: identical
-scores on ASCII texts; 2.5e-3 on one with "amélie"). Their max |Δ| is
-reported as `max_abs_diff_all`.
+scores on ASCII texts; 2.5e-3 on one with "amélie", and 1 of 872 dev texts
+changed label with a fine-tuned MiniLM). Over all texts the numbers are
+reported as `max_abs_diff_all` and `top1_agreement_all`.
 """
 
 import unicodedata
@@ -147,10 +148,11 @@ def check_parity(model, spec, artifacts, texts, labels=None, thresholds=None,
         if artifact["format"] == "mediapipe":
             keep = np.array([mediapipe_tokenizes_alike(t) for t in texts])
             row["max_abs_diff_all"] = row["max_abs_diff"]
+            row["top1_agreement_all"] = row["top1_agreement"]
             row["texts_tokenized_differently"] = int((~keep).sum())
-            row["max_abs_diff"] = (spec.compare(_subset(reference, keep), _subset(outputs, keep),
-                                                _subset(features, keep))["max_abs_diff"]
-                                   if keep.any() else 0.0)
+            if keep.any():
+                row.update(spec.compare(_subset(reference, keep), _subset(outputs, keep),
+                                        _subset(features, keep)))
         if artifact["format"] == "onnx":
             row["dynamic_shapes"] = dynamic
             row["max_abs_diff"] = max(row["max_abs_diff"], dynamic["max_abs_diff"])
