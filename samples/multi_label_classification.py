@@ -3,6 +3,8 @@ tune per-label thresholds, evaluate, save, reload, predict.
 
     python samples/multi_label_classification.py [--train-examples 4000] [--epochs 1]
 
+Expect a few minutes on 2 idle CPU cores with the defaults.
+
 The same as `kerasft train --config configs/goemotions_multilabel.yaml`, in
 Python. GoEmotions is read from ../shared/data/goemotions (never copied
 into the repository); its dev split is halved into validation (early
@@ -31,18 +33,23 @@ def main():
     parser.add_argument("--data", default=GOEMOTIONS)
     parser.add_argument("--train-examples", type=int, default=4000)
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--eval-examples", type=int, default=None,
+                        help="use only the first N dev comments")
+    parser.add_argument("--backbone", default="minilm-l6")
     parser.add_argument("--layers", type=int, default=6, help="keep the first N layers")
     parser.add_argument("--output", default="runs/sample_goemotions")
     args = parser.parse_args()
 
     train, dev = read(args.data, "train"), read(args.data, "dev")
+    dev = type(dev)(texts=dev.texts[:args.eval_examples],
+                    labels=dev.labels[:args.eval_examples], source=dev.source)
     half = len(dev) // 2
     n = args.train_examples
     with open(os.path.join(args.data, "labels.txt"), encoding="utf-8") as f:
         labels = [line.strip() for line in f if line.strip()]
 
     model = kft.MultiLabelClassifier.from_pretrained(
-        "minilm-l6", labels=labels, sequence_length=64,
+        args.backbone, labels=labels, sequence_length=64,
         backbone_config={"num_layers": args.layers})
     model.compile(learning_rate=1e-4)
     # With validation data, fit ends by tuning each label's threshold there.

@@ -307,3 +307,20 @@ def test_minilm_2_layers_on_goemotions_slice():
     report = model.evaluate_report(dev.texts[300:800], dev.labels[300:800])
     # Always predicting the most frequent label ("neutral") scores micro F1 ~0.3.
     assert report["micro"]["f1"] >= 0.35, report["micro"]
+
+
+@pytest.mark.skipif(not os.path.isdir(GOEMOTIONS), reason="GoEmotions data not present")
+@pytest.mark.slow  # reads the GoEmotions files and trains a tiny model end to end
+def test_sample_script_runs(tmp_path, monkeypatch):
+    import runpy
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    monkeypatch.setattr(sys, "argv", [
+        "multi_label_classification.py", "--backbone", "tiny-bert", "--layers", "1",
+        "--train-examples", "32", "--eval-examples", "32", "--epochs", "1",
+        "--output", str(tmp_path / "goemotions")])
+    runpy.run_path(os.path.join(root, "samples", "multi_label_classification.py"),
+                   run_name="__main__")
+    metrics = json.loads((tmp_path / "goemotions" / "metrics.json").read_text())
+    assert metrics["num_examples"] == 16 and len(metrics["thresholds"]) == 28

@@ -243,3 +243,20 @@ def test_minilm_2_layers_on_stsb_slice():
               batch_size=16, seed=0, verbose=0)
     report = model.evaluate_report((dev.texts[:400], dev.pairs[:400]), dev.labels[:400])
     assert report["per_target"]["similarity"]["spearman"] >= 0.5, report
+
+
+@pytest.mark.skipif(not os.path.isdir(STSB), reason="STS-B data not present")
+@pytest.mark.slow  # reads the STS-B files and trains a tiny model end to end
+def test_sample_script_runs(tmp_path, monkeypatch):
+    import runpy
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    monkeypatch.setattr(sys, "argv", [
+        "text_regression.py", "--backbone", "tiny-bert", "--layers", "1",
+        "--sequence-length", "32", "--train-examples", "32", "--eval-examples", "16",
+        "--epochs", "1", "--output", str(tmp_path / "stsb")])
+    runpy.run_path(os.path.join(root, "samples", "text_regression.py"), run_name="__main__")
+    metrics = json.loads((tmp_path / "stsb" / "metrics.json").read_text())
+    assert metrics["num_examples"] == 16
+    assert kft.load(tmp_path / "stsb" / "model").target_names == ["similarity"]
