@@ -91,7 +91,8 @@ def _export(args):
     quantization = [q for part in args.quantization for q in part.split(",")]
     with naming_source(data):
         model.export(output, formats=tuple(args.format), quantization=tuple(quantization),
-                     overwrite=args.overwrite, sequence_length=args.sequence_length)
+                     overwrite=args.overwrite, sequence_length=args.sequence_length,
+                     allow_flex_ops=args.allow_flex_ops)
     print(f"Export written to {output}")
 
 
@@ -147,6 +148,8 @@ def build_parser():
                    help="none, float16, dynamic, int8 (repeatable or comma-separated; "
                         "default none)")
     p.add_argument("--sequence-length", type=int, help="fixed TFLite length")
+    p.add_argument("--allow-flex-ops", action="store_true",
+                   help="accept TFLite Flex (SELECT_TF_OPS) ops")
     p.add_argument("--output", help="default: MODEL/export")
     p.add_argument("--overwrite", action="store_true")
     _data_flags(p)

@@ -361,6 +361,9 @@ class Task(keras.Model):
                quantization="none", **kwargs):
         """Exports to SavedModel, TFLite and/or ONNX, gated on parity.
 
+        A call with Keras' own `format=` argument goes to `keras.Model.export`
+        unchanged.
+
         A thin call to `kerasft.export.export_model`; see it for the
         arguments (held-out `texts`/`labels` for the parity gate,
         `thresholds`, `sequence_length`, `overwrite`, ...).
@@ -368,6 +371,8 @@ class Task(keras.Model):
         Returns:
             dict: the export report (also in `export_report.json`).
         """
+        if "format" in kwargs:
+            return super().export(directory, **kwargs)
         from kerasft.export import export_model
 
         return export_model(self, directory, formats=formats,

@@ -181,3 +181,9 @@ def test_bad_config_values():
         make_model(dropout=1.5)
     with pytest.raises(ValueError, match="pooling"):
         make_model(pooling="max")
+
+
+def test_keras_export_format_passes_through(trained, tmp_path):
+    model, _, _, _, _ = trained
+    model.export(str(tmp_path / "sm"), format="tf_saved_model", verbose=False)
+    assert (tmp_path / "sm" / "saved_model.pb").is_file()
