@@ -29,8 +29,11 @@ defaults take about 12 minutes on 2 idle cores, both systems together.
 """
 
 import argparse
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -48,6 +51,7 @@ from kerasft.preprocessors.question_answerer_preprocessor import (  # noqa: E402
 from kerasft.tasks.qa_decoding import decode_answers  # noqa: E402
 from kerasft.tokenizers import Tokenizer  # noqa: E402
 
+SYSTEMS = ("kerasft", "transformers+torch")
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
                     "squad_v1.1")
 
@@ -178,23 +182,35 @@ def main():
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--skip-torch", action="store_true")
     parser.add_argument("--skip-kerasft", action="store_true")
+    parser.add_argument("--worker", choices=SYSTEMS, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     train, evaluation = slices(args)
+    if args.worker:
+        run_worker(args, train, evaluation)
+        return
     tokenizer = Tokenizer.from_directory(preset_directory("minilm-l6"))
     pre = QuestionAnswererPreprocessor(tokenizer, sequence_length=args.sequence_length,
                                        doc_stride=args.doc_stride)
     n_windows = len(pre.encode_windows(*train.inputs))
     baseline = squad_report([c.split(".")[0] for c in evaluation.contexts], evaluation.answers)
     rows = []
-    runs = (() if args.skip_kerasft else (("kerasft", run_kerasft),)) + \
-        (() if args.skip_torch else (("transformers+torch", run_torch),))
-    for name, fn in runs:
-        start, load = time.perf_counter(), load_average()
-        seconds, cpu_seconds, predictions, predict_seconds = fn(train, evaluation, args)
-        rows.append(summarize(name, seconds, cpu_seconds, predictions, predict_seconds,
-                              n_windows, evaluation))
-        rows[-1]["wall_seconds"] = round(time.perf_counter() - start, 1)
-        rows[-1]["load_average"] = f"{load}->{load_average()}"
+    # One process per system: each gets the machine (and its memory) alone.
+    for name in SYSTEMS:
+        if (name == "kerasft" and args.skip_kerasft) or (name != "kerasft" and args.skip_torch):
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "row.json")
+            flags = [a for a in sys.argv[1:] if not a.startswith("--skip")]
+            subprocess.run([sys.executable, os.path.abspath(__file__), *flags,
+                            "--worker", name, "--out", out], check=True)
+            with open(out, encoding="utf-8") as f:
+                row = json.load(f)
+        rows.append(summarize(name, row["epoch_seconds"], row["epoch_cpu_seconds"],
+                              row["predictions"], row["predict_seconds"], n_windows,
+                              evaluation))
+        rows[-1]["wall_seconds"] = row["wall_seconds"]
+        rows[-1]["load_average"] = row["load_average"]
         print(rows[-1], flush=True)
     print(f"\nSQuAD v1.1 slice: {len(train)} train questions ({n_windows} windows), "
           f"{len(evaluation)} eval questions; MiniLM-L6, seq {args.sequence_length}, "
@@ -206,6 +222,18 @@ def main():
                        "load_average"])
     write_results("qa_bench", {"args": vars(args), "train_windows": n_windows,
                                "baseline_first_sentence": baseline, "rows": rows})
+
+
+def run_worker(args, train, evaluation):
+    start, load = time.perf_counter(), load_average()
+    fn = run_kerasft if args.worker == "kerasft" else run_torch
+    seconds, cpu_seconds, predictions, predict_seconds = fn(train, evaluation, args)
+    row = {"epoch_seconds": seconds, "epoch_cpu_seconds": cpu_seconds,
+           "predictions": predictions, "predict_seconds": predict_seconds,
+           "wall_seconds": round(time.perf_counter() - start, 1),
+           "load_average": f"{load}->{load_average()}"}
+    with open(args.out, "w", encoding="utf-8") as f:
+        json.dump(row, f)
 
 
 if __name__ == "__main__":
