@@ -1,8 +1,12 @@
 """Shared helpers of the benchmark scripts: timing, tables, JSON results."""
 
+import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
 
 import keras
@@ -58,3 +62,123 @@ def write_results(name, payload):
         json.dump(payload, f, indent=2)
     print(f"\nResults written to {path}")
     return path
+
+
+# --- One process per system -------------------------------------------------
+#
+# TensorFlow and PyTorch in one process share (and fight over) threads and
+# memory, and the second system runs on a heap the first one fragmented. Each
+# system therefore runs in its own Python process: the script re-runs itself
+# with `--worker SYSTEM --out FILE`, the worker writes a JSON result, and the
+# parent collects the rows.
+
+
+def add_system_arguments(parser, systems):
+    """`--systems a,b` (subset to run, to rerun one row) and the hidden
+    worker flags."""
+    parser.add_argument("--systems", default=",".join(systems),
+                        help=f"comma-separated subset of {','.join(systems)}")
+    parser.add_argument("--skip-torch", action="store_true",
+                        help="run kerasft only (same as --systems kerasft)")
+    parser.add_argument("--worker", choices=systems, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+
+
+def selected_systems(args, systems):
+    wanted = [s.strip() for s in args.systems.split(",") if s.strip()]
+    unknown = sorted(set(wanted) - set(systems))
+    if unknown:
+        raise SystemExit(f"--systems: unknown {unknown}; choose from {list(systems)}")
+    if args.skip_torch:
+        wanted = [s for s in wanted if s == "kerasft"]
+    return [s for s in systems if s in wanted]
+
+
+def run_isolated(args, systems, work):
+    """Runs `work(system) -> dict` for every selected system, each in a fresh
+    Python process; returns `[(system, result), ...]` in the parent.
+
+    In a worker process (`--worker`), runs `work` once, writes its result
+    (plus wall seconds and the load average before/after) to `--out` and
+    exits.
+    """
+    if args.worker:
+        start, load = time.perf_counter(), load_average()
+        result = work(args.worker)
+        result["wall_seconds"] = round(time.perf_counter() - start, 1)
+        result["load_average"] = f"{load}->{load_average()}"
+        with open(args.out, "w", encoding="utf-8") as f:
+            json.dump(result, f, default=_jsonable)
+        sys.exit(0)
+    results = []
+    script = os.path.abspath(sys.modules["__main__"].__file__)
+    for system in selected_systems(args, systems):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "result.json")
+            print(f"--- {system} (own process)", flush=True)
+            subprocess.run([sys.executable, script, *sys.argv[1:], "--worker", system,
+                            "--out", out], check=True)
+            with open(out, encoding="utf-8") as f:
+                results.append((system, json.load(f)))
+    return results
+
+
+def _jsonable(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+# --- The PyTorch peers' shared pieces ----------------------------------------
+
+
+def torch_optimizer(model, learning_rate, steps, warmup_ratio=0.1, weight_decay=0.01):
+    """AdamW (no decay on biases and LayerNorm) with linear warmup then linear
+    decay: the recipe kerasft's `compile()` uses."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+         "weight_decay": weight_decay},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+         "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=learning_rate)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * steps), steps)
+    return optimizer, schedule
+
+
+def torch_step(model, loss, optimizer, schedule, clipnorm=1.0):
+    """One update with kerasft's default gradient clipping (global norm 1.0)."""
+    import torch
+
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clipnorm)
+    optimizer.step()
+    schedule.step()
+    optimizer.zero_grad()
+
+
+def torch_mean_pooling_model(directory, num_outputs):
+    """kerasft's sentence head in PyTorch: masked mean of the token vectors,
+    dropout 0.1, one Linear layer (no pooler)."""
+    import torch
+    from transformers import AutoModel
+
+    class MeanPooling(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(directory, add_pooling_layer=False)
+            self.dropout = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size, num_outputs)
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(states.dtype)
+            pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            return self.head(self.dropout(pooled))
+
+    return MeanPooling()

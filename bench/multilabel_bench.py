@@ -33,7 +33,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import print_table, write_results  # noqa: E402
+from common import (add_system_arguments, print_table, run_isolated,  # noqa: E402
+                    torch_mean_pooling_model, torch_optimizer, torch_step, write_results)
 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
@@ -72,59 +73,27 @@ def run_kerasft(train, texts, labels, args):
     return seconds, cpu, probabilities, time.perf_counter() - start
 
 
-def mean_pooling_model(directory, num_outputs):
-    """kerasft's head in PyTorch: masked mean of the token vectors, dropout
-    0.1, one Linear layer (no pooler)."""
-    import torch
-    from transformers import AutoModel
-
-    class MeanPooling(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.encoder = AutoModel.from_pretrained(directory, add_pooling_layer=False)
-            self.dropout = torch.nn.Dropout(0.1)
-            self.head = torch.nn.Linear(self.encoder.config.hidden_size, num_outputs)
-
-        def forward(self, input_ids, attention_mask, token_type_ids=None):
-            states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                                  token_type_ids=token_type_ids).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(states.dtype)
-            pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            return self.head(self.dropout(pooled))
-
-    return MeanPooling()
-
-
 def run_torch(train, texts, labels, args, head="pooler"):
     """`head="pooler"`: transformers' standard `AutoModelForSequenceClassification`
     (pooler over [CLS], BCE-with-logits). `head="mean"`: kerasft's recipe rebuilt
     in PyTorch (mean pooling, output bias started at the label log-odds)."""
     import torch
-    from transformers import (AutoModelForSequenceClassification, AutoTokenizer,
-                              get_linear_schedule_with_warmup)
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     torch.manual_seed(args.seed)
     directory = preset_directory("minilm-l6")
     tokenizer = AutoTokenizer.from_pretrained(directory)
     targets = torch.tensor(multi_hot(train.labels, labels))
     if head == "mean":
-        model = mean_pooling_model(directory, len(labels))
+        model = torch_mean_pooling_model(directory, len(labels))
         frequency = (targets.sum(0) + 0.5) / (len(targets) + 1.0)
         with torch.no_grad():
             model.head.bias.copy_(torch.log(frequency / (1 - frequency)))
     else:
         model = AutoModelForSequenceClassification.from_pretrained(
             directory, num_labels=len(labels), problem_type="multi_label_classification")
-    no_decay = ("bias", "LayerNorm.weight")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-         "weight_decay": 0.01},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-         "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate)
     steps = args.epochs * -(-len(train) // args.batch_size)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(0.1 * steps), steps)
+    optimizer, schedule = torch_optimizer(model, args.learning_rate, steps)
 
     def batch(chunk):
         return tokenizer(chunk, truncation=True, padding=True,
@@ -141,10 +110,7 @@ def run_torch(train, texts, labels, args, head="pooler"):
             idx = order[i:i + args.batch_size].tolist()
             loss = torch.nn.functional.binary_cross_entropy_with_logits(
                 logits(batch([train.texts[j] for j in idx])), targets[idx])
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
+            torch_step(model, loss, optimizer, schedule)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     model.eval()
     start = time.perf_counter()
@@ -153,6 +119,11 @@ def run_torch(train, texts, labels, args, head="pooler"):
         for i in range(0, len(texts), 64):
             outputs.append(torch.sigmoid(logits(batch(texts[i:i + 64]))).numpy())
     return seconds, cpu, np.concatenate(outputs), time.perf_counter() - start
+
+
+SYSTEMS = ("kerasft", "torch-standard", "torch-kerasft-head")
+NAMES = {"kerasft": "kerasft", "torch-standard": "transformers+torch (standard head)",
+         "torch-kerasft-head": "transformers+torch (kerasft head)"}
 
 
 def main():
@@ -165,7 +136,7 @@ def main():
     parser.add_argument("--sequence-length", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--skip-torch", action="store_true")
+    add_system_arguments(parser, SYSTEMS)
     args = parser.parse_args()
 
     full, dev = read(args.data, "train"), read(args.data, "dev")
@@ -176,21 +147,25 @@ def main():
                        labels=[full.labels[i] for i in order], source=full.source)
     k = args.tuning_examples
     y_tune, y_test = multi_hot(dev.labels[:k], labels), multi_hot(dev.labels[k:], labels)
-    rows = []
-    runs = [("kerasft", run_kerasft)]
-    if not args.skip_torch:
-        runs += [("transformers+torch (standard head)", run_torch),
-                 ("transformers+torch (kerasft head)",
-                  lambda *a: run_torch(*a, head="mean"))]
-    for name, run in runs:
-        load = os.getloadavg()[0]
+
+    def work(system):
+        run = {"kerasft": run_kerasft, "torch-standard": run_torch,
+               "torch-kerasft-head": lambda *a: run_torch(*a, head="mean")}[system]
         seconds, cpu, probabilities, predict_seconds = run(train, dev.texts, labels, args)
+        return {"seconds": seconds, "cpu": cpu, "probabilities": probabilities,
+                "predict_seconds": predict_seconds}
+
+    rows = []
+    for system, r in run_isolated(args, SYSTEMS, work):
+        name, seconds, cpu = NAMES[system], r["seconds"], r["cpu"]
+        probabilities, predict_seconds = np.asarray(r["probabilities"]), r["predict_seconds"]
         tune, test = probabilities[:k], probabilities[k:]
         thresholds = tune_thresholds(y_tune, tune)
         fixed = multi_label_report(y_test, (test >= 0.5).astype(int), labels)
         tuned = multi_label_report(y_test, (test >= thresholds).astype(int), labels)
         rows.append({"system": name, "train_seconds": round(seconds, 1),
                      "train_examples_per_s": round(len(train) * args.epochs / seconds, 2),
+                     "train_cpu_seconds": round(cpu, 1),
                      "train_examples_per_cpu_s": round(len(train) * args.epochs / cpu, 2),
                      "predict_examples_per_s": round(len(dev) / predict_seconds, 1),
                      "micro_f1@0.5": round(100 * fixed["micro"]["f1"], 2),
@@ -198,7 +173,7 @@ def main():
                      "micro_f1@tuned": round(100 * tuned["micro"]["f1"], 2),
                      "macro_f1@tuned": round(100 * tuned["macro"]["f1"], 2),
                      "subset_acc@tuned": round(100 * tuned["subset_accuracy"], 2),
-                     "load_avg_at_start": load})
+                     "load_average": r["load_average"]})
         print(rows[-1], flush=True)
     print(f"\nGoEmotions, MiniLM-L6, {len(train)} train comments, {args.epochs} epoch(s), "
           f"seq {args.sequence_length}, batch {args.batch_size}, lr {args.learning_rate}; "

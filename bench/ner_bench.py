@@ -29,7 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import EpochTimer, print_table, write_results  # noqa: E402
+from common import (EpochTimer, add_system_arguments, print_table,  # noqa: E402
+                    run_isolated, torch_optimizer, torch_step, write_results)
 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
@@ -51,13 +52,12 @@ def run_kerasft(train, test, tags, args):
     start = time.perf_counter()
     predicted = model.predict_tags(test.tokens, batch_size=64)
     predict_seconds = time.perf_counter() - start
-    return timer.epoch_seconds, predicted, predict_seconds
+    return timer.epoch_seconds, timer.epoch_cpu_seconds, predicted, predict_seconds
 
 
 def run_torch(train, test, tags, args):
     import torch
-    from transformers import (AutoModelForTokenClassification, AutoTokenizer,
-                              get_linear_schedule_with_warmup)
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
 
     torch.manual_seed(args.seed)
     directory = preset_directory("minilm-l6")
@@ -94,31 +94,20 @@ def run_torch(train, test, tags, args):
         return ids, types, mask, labels
 
     rows = encode(train.tokens, train.tags)
-    no_decay = ("bias", "LayerNorm.weight")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-         "weight_decay": 0.01},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-         "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate)
     steps = args.epochs * -(-len(rows) // args.batch_size)
-    schedule = get_linear_schedule_with_warmup(optimizer, -(-steps // 10), steps)
-    epochs = []
+    optimizer, schedule = torch_optimizer(model, args.learning_rate, steps)
+    epochs, cpu_epochs = [], []
     for _ in range(args.epochs):
         model.train()
         order = torch.randperm(len(rows)).tolist()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for b in range(0, len(order), args.batch_size):
             ids, types, mask, labels = collate([rows[i] for i in order[b:b + args.batch_size]])
             loss = model(input_ids=ids, token_type_ids=types, attention_mask=mask,
                          labels=labels).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
+            torch_step(model, loss, optimizer, schedule)
         epochs.append(time.perf_counter() - start)
+        cpu_epochs.append(time.process_time() - cpu)
         print(f"torch epoch {len(epochs)}: {epochs[-1]:.1f}s loss {loss.item():.4f}")
     model.eval()
     start = time.perf_counter()
@@ -137,16 +126,19 @@ def run_torch(train, test, tags, args):
                     if w >= 0:
                         sentence[w] = tags[best[k, position]]
                 predicted.append(kft.data.to_iob2(sentence))
-    return epochs, predicted, time.perf_counter() - start
+    return epochs, cpu_epochs, predicted, time.perf_counter() - start
 
 
-def summarize(name, epoch_seconds, predicted, predict_seconds, train, test):
+def summarize(name, epoch_seconds, epoch_cpu_seconds, predicted, predict_seconds, train, test):
     report = ner_report(list(test.tags), predicted)
     total = sum(epoch_seconds)
     steady = epoch_seconds[1:] or epoch_seconds
+    steady_cpu = epoch_cpu_seconds[1:] or epoch_cpu_seconds
     return {
         "system": name,
         "train_seconds": round(total, 1),
+        "train_cpu_seconds": round(sum(epoch_cpu_seconds), 1),
+        "steady_sentences_per_cpu_s": round(len(train) * len(steady_cpu) / sum(steady_cpu), 2),
         "train_sentences_per_s": round(len(train) * len(epoch_seconds) / total, 2),
         "steady_sentences_per_s": round(len(train) * len(steady) / sum(steady), 2),
         "predict_sentences_per_s": round(len(test) / predict_seconds, 1),
@@ -155,6 +147,9 @@ def summarize(name, epoch_seconds, predicted, predict_seconds, train, test):
         "test_recall": round(100 * report["recall"], 2),
         "per_type_f1": {k: round(100 * v["f1"], 2) for k, v in report["per_type"].items()},
     }
+
+
+SYSTEMS = ("kerasft", "transformers+torch")
 
 
 def main():
@@ -167,7 +162,7 @@ def main():
     parser.add_argument("--sequence-length", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--skip-torch", action="store_true")
+    add_system_arguments(parser, SYSTEMS)
     args = parser.parse_args()
 
     full = read_conll(os.path.join(args.data, "train.txt"))
@@ -178,22 +173,32 @@ def main():
         test = kft.data.TokenData(test.tokens[:args.test_sentences],
                                   kft.data.TagLists(test.tags[:args.test_sentences]))
     tags = iob2_tags(entity_types(full.tags))
-    rows = [summarize("kerasft", *run_kerasft(train, test, tags, args), train, test)]
-    print(rows[-1])
-    if not args.skip_torch:
-        rows.append(summarize("transformers+torch", *run_torch(train, test, tags, args),
-                              train, test))
-        print(rows[-1])
-        base = rows[-1]
+
+    def work(system):
+        run = run_kerasft if system == "kerasft" else run_torch
+        return dict(zip(("epoch_seconds", "epoch_cpu_seconds", "predicted", "predict_seconds"),
+                        run(train, test, tags, args)))
+
+    rows = []
+    for system, r in run_isolated(args, SYSTEMS, work):
+        rows.append(summarize(system, r["epoch_seconds"], r["epoch_cpu_seconds"],
+                              r["predicted"], r["predict_seconds"], train, test))
+        rows[-1]["load_average"] = r["load_average"]
+        print(rows[-1], flush=True)
+    base = next((r for r in rows if r["system"] != "kerasft"), None)
+    if base:
         for r in rows:
             r["speed_vs_torch"] = round(r["steady_sentences_per_s"] /
                                         base["steady_sentences_per_s"], 2)
+            r["cpu_speed_vs_torch"] = round(r["steady_sentences_per_cpu_s"] /
+                                            base["steady_sentences_per_cpu_s"], 2)
             r["f1_vs_torch"] = round(r["test_f1"] - base["test_f1"], 2)
     print(f"\nCoNLL-2003 NER, all-MiniLM-L6-v2, {len(train)} train sentences, "
           f"{len(test)} test sentences, seq {args.sequence_length}, {args.epochs} epochs, "
           f"batch {args.batch_size}, lr {args.learning_rate}")
     print_table(rows, ["system", "train_seconds", "train_sentences_per_s",
-                       "steady_sentences_per_s", "speed_vs_torch", "predict_sentences_per_s",
+                       "steady_sentences_per_s", "speed_vs_torch",
+                       "steady_sentences_per_cpu_s", "cpu_speed_vs_torch", "predict_sentences_per_s",
                        "test_precision", "test_recall", "test_f1", "f1_vs_torch"])
     write_results("ner_bench", {"args": vars(args), "rows": rows})
 

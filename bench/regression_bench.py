@@ -28,7 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import print_table, write_results  # noqa: E402
+from common import (add_system_arguments, print_table, run_isolated,  # noqa: E402
+                    torch_mean_pooling_model, torch_optimizer, torch_step, write_results)
 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
@@ -53,57 +54,25 @@ def run_kerasft(train, test, args):
     return seconds, cpu, predictions, time.perf_counter() - start
 
 
-def mean_pooling_model(directory, num_outputs):
-    """kerasft's head in PyTorch: masked mean of the token vectors, dropout
-    0.1, one Linear layer (no pooler)."""
-    import torch
-    from transformers import AutoModel
-
-    class MeanPooling(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.encoder = AutoModel.from_pretrained(directory, add_pooling_layer=False)
-            self.dropout = torch.nn.Dropout(0.1)
-            self.head = torch.nn.Linear(self.encoder.config.hidden_size, num_outputs)
-
-        def forward(self, input_ids, attention_mask, token_type_ids=None):
-            states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                                  token_type_ids=token_type_ids).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(states.dtype)
-            pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            return self.head(self.dropout(pooled))
-
-    return MeanPooling()
-
-
 def run_torch(train, test, args, head="pooler"):
     """`head="pooler"`: transformers' standard `AutoModelForSequenceClassification`
     regression (pooler over [CLS], MSE on raw scores). `head="mean"`: kerasft's
     recipe rebuilt in PyTorch (mean pooling, MSE on standardized targets)."""
     import torch
-    from transformers import (AutoModelForSequenceClassification, AutoTokenizer,
-                              get_linear_schedule_with_warmup)
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     torch.manual_seed(args.seed)
     directory = preset_directory("minilm-l6")
     tokenizer = AutoTokenizer.from_pretrained(directory)
     mean, std = 0.0, 1.0
     if head == "mean":
-        model = mean_pooling_model(directory, 1)
+        model = torch_mean_pooling_model(directory, 1)
         mean, std = float(np.mean(train.labels)), float(np.std(train.labels))
     else:
         model = AutoModelForSequenceClassification.from_pretrained(
             directory, num_labels=1, problem_type="regression")
-    no_decay = ("bias", "LayerNorm.weight")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-         "weight_decay": 0.01},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-         "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate)
     steps = args.epochs * -(-len(train) // args.batch_size)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(0.1 * steps), steps)
+    optimizer, schedule = torch_optimizer(model, args.learning_rate, steps)
     targets = (torch.tensor(train.labels, dtype=torch.float32) - mean) / std
 
     def batch(texts, pairs):
@@ -123,10 +92,7 @@ def run_torch(train, test, args, head="pooler"):
             idx = order[i:i + args.batch_size].tolist()
             inputs = batch([train.texts[j] for j in idx], [train.pairs[j] for j in idx])
             loss = torch.nn.functional.mse_loss(forward(inputs), targets[idx])
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
+            torch_step(model, loss, optimizer, schedule)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     model.eval()
     start = time.perf_counter()
@@ -138,6 +104,11 @@ def run_torch(train, test, args, head="pooler"):
     return seconds, cpu, predictions, time.perf_counter() - start
 
 
+SYSTEMS = ("kerasft", "torch-standard", "torch-kerasft-head")
+NAMES = {"kerasft": "kerasft", "torch-standard": "transformers+torch (standard head)",
+         "torch-kerasft-head": "transformers+torch (kerasft head)"}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=STSB)
@@ -147,7 +118,7 @@ def main():
     parser.add_argument("--sequence-length", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--skip-torch", action="store_true")
+    add_system_arguments(parser, SYSTEMS)
     args = parser.parse_args()
 
     full = read_stsb(os.path.join(args.data, "sts-train.csv"))
@@ -155,23 +126,27 @@ def main():
     train = type(full)(texts=[full.texts[i] for i in order], pairs=[full.pairs[i] for i in order],
                        labels=[full.labels[i] for i in order], source=full.source)
     test = read_stsb(os.path.join(args.data, "sts-test.csv"))
-    rows = []
-    runs = [("kerasft", run_kerasft)]
-    if not args.skip_torch:
-        runs += [("transformers+torch (standard head)", run_torch),
-                 ("transformers+torch (kerasft head)",
-                  lambda *a: run_torch(*a, head="mean"))]
-    for name, run in runs:
-        load = os.getloadavg()[0]
+
+    def work(system):
+        run = {"kerasft": run_kerasft, "torch-standard": run_torch,
+               "torch-kerasft-head": lambda *a: run_torch(*a, head="mean")}[system]
         seconds, cpu, predictions, predict_seconds = run(train, test, args)
-        metrics = regression_report(test.labels, predictions)["per_target"]["target"]
-        rows.append({"system": name, "train_seconds": round(seconds, 1),
-                     "train_examples_per_s": round(len(train) * args.epochs / seconds, 2),
-                     "train_examples_per_cpu_s": round(len(train) * args.epochs / cpu, 2),
-                     "predict_examples_per_s": round(len(test) / predict_seconds, 1),
+        return {"seconds": seconds, "cpu": cpu, "predictions": predictions,
+                "predict_seconds": predict_seconds}
+
+    rows = []
+    for system, r in run_isolated(args, SYSTEMS, work):
+        metrics = regression_report(test.labels, np.asarray(r["predictions"]))[
+            "per_target"]["target"]
+        n = len(train) * args.epochs
+        rows.append({"system": NAMES[system], "train_seconds": round(r["seconds"], 1),
+                     "train_cpu_seconds": round(r["cpu"], 1),
+                     "train_examples_per_s": round(n / r["seconds"], 2),
+                     "train_examples_per_cpu_s": round(n / r["cpu"], 2),
+                     "predict_examples_per_s": round(len(test) / r["predict_seconds"], 1),
                      "pearson": round(100 * metrics["pearson"], 2),
                      "spearman": round(100 * metrics["spearman"], 2),
-                     "rmse": round(metrics["rmse"], 4), "load_avg_at_start": load})
+                     "rmse": round(metrics["rmse"], 4), "load_average": r["load_average"]})
         print(rows[-1], flush=True)
     print(f"\nSTS-B, MiniLM-L6, {len(train)} train pairs, {args.epochs} epoch(s), seq "
           f"{args.sequence_length}, batch {args.batch_size}, lr {args.learning_rate}; "
