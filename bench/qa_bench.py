@@ -25,22 +25,20 @@ defaults take about 12 minutes on 2 idle cores, both systems together.
 
     nice python bench/qa_bench.py [--train-questions 1500] [--eval-questions 600]
         [--epochs 1] [--sequence-length 256] [--doc-stride 128] [--batch-size 32]
-        [--learning-rate 1e-4] [--skip-torch] [--skip-kerasft]
+        [--learning-rate 1e-4] [--systems kerasft,transformers+torch]
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import EpochTimer, load_average, print_table, write_results  # noqa: E402
+from common import (EpochTimer, add_system_arguments, print_table,  # noqa: E402
+                    run_isolated, torch_optimizer, torch_step, write_results)
 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
@@ -83,7 +81,7 @@ def run_kerasft(train, evaluation, args):
 
 def run_torch(train, evaluation, args):
     import torch
-    from transformers import AutoModelForQuestionAnswering, get_linear_schedule_with_warmup
+    from transformers import AutoModelForQuestionAnswering
 
     torch.manual_seed(args.seed)
     directory = preset_directory("minilm-l6")
@@ -95,16 +93,8 @@ def run_torch(train, evaluation, args):
                            dtype=torch.long)
     features = windows.features
     model = AutoModelForQuestionAnswering.from_pretrained(directory)
-    no_decay = ("bias", "LayerNorm.weight")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-         "weight_decay": 0.01},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-         "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate)
     steps = args.epochs * -(-len(windows) // args.batch_size)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(np.ceil(0.1 * steps)), steps)
+    optimizer, schedule = torch_optimizer(model, args.learning_rate, steps)
 
     def batch(rows):
         length = max(len(features["token_ids"][i]) for i in rows)
@@ -128,11 +118,7 @@ def run_torch(train, evaluation, args):
             rows = order[b:b + args.batch_size]
             loss = model(**batch(rows), start_positions=targets[rows, 0],
                          end_positions=targets[rows, 1]).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
+            torch_step(model, loss, optimizer, schedule)
         epoch_seconds.append(time.perf_counter() - start)
         epoch_cpu_seconds.append(time.process_time() - cpu)
         print(f"torch epoch {len(epoch_seconds)}: {epoch_seconds[-1]:.1f} s, "
@@ -180,32 +166,23 @@ def main():
     parser.add_argument("--doc-stride", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--skip-torch", action="store_true")
-    parser.add_argument("--skip-kerasft", action="store_true")
-    parser.add_argument("--worker", choices=SYSTEMS, help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
+    add_system_arguments(parser, SYSTEMS)
     args = parser.parse_args()
     train, evaluation = slices(args)
-    if args.worker:
-        run_worker(args, train, evaluation)
-        return
+
+    def work(system):
+        fn = run_kerasft if system == "kerasft" else run_torch
+        return dict(zip(("epoch_seconds", "epoch_cpu_seconds", "predictions", "predict_seconds"),
+                        fn(train, evaluation, args)))
+
+    results = run_isolated(args, SYSTEMS, work)  # each system in its own process
     tokenizer = Tokenizer.from_directory(preset_directory("minilm-l6"))
     pre = QuestionAnswererPreprocessor(tokenizer, sequence_length=args.sequence_length,
                                        doc_stride=args.doc_stride)
     n_windows = len(pre.encode_windows(*train.inputs))
     baseline = squad_report([c.split(".")[0] for c in evaluation.contexts], evaluation.answers)
     rows = []
-    # One process per system: each gets the machine (and its memory) alone.
-    for name in SYSTEMS:
-        if (name == "kerasft" and args.skip_kerasft) or (name != "kerasft" and args.skip_torch):
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "row.json")
-            flags = [a for a in sys.argv[1:] if not a.startswith("--skip")]
-            subprocess.run([sys.executable, os.path.abspath(__file__), *flags,
-                            "--worker", name, "--out", out], check=True)
-            with open(out, encoding="utf-8") as f:
-                row = json.load(f)
+    for name, row in results:
         rows.append(summarize(name, row["epoch_seconds"], row["epoch_cpu_seconds"],
                               row["predictions"], row["predict_seconds"], n_windows,
                               evaluation))
@@ -222,18 +199,6 @@ def main():
                        "load_average"])
     write_results("qa_bench", {"args": vars(args), "train_windows": n_windows,
                                "baseline_first_sentence": baseline, "rows": rows})
-
-
-def run_worker(args, train, evaluation):
-    start, load = time.perf_counter(), load_average()
-    fn = run_kerasft if args.worker == "kerasft" else run_torch
-    seconds, cpu_seconds, predictions, predict_seconds = fn(train, evaluation, args)
-    row = {"epoch_seconds": seconds, "epoch_cpu_seconds": cpu_seconds,
-           "predictions": predictions, "predict_seconds": predict_seconds,
-           "wall_seconds": round(time.perf_counter() - start, 1),
-           "load_average": f"{load}->{load_average()}"}
-    with open(args.out, "w", encoding="utf-8") as f:
-        json.dump(row, f)
 
 
 if __name__ == "__main__":
