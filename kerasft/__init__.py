@@ -6,6 +6,7 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 from kerasft import errors  # noqa: E402
+from kerasft import metrics  # noqa: E402
 from kerasft.backbones import from_pretrained  # noqa: E402
 from kerasft.backbones import tiny_backbone  # noqa: E402
 from kerasft.tasks import Task  # noqa: E402
@@ -32,6 +33,7 @@ __all__ = [
     "Seq2SeqLM",
     "Tokenizer",
     "errors",
+    "metrics",
     "from_pretrained",
     "load",
     "tiny_backbone",

@@ -4,9 +4,9 @@ import os
 
 import keras
 import numpy as np
-from keras import ops
 
 from kerasft.errors import ConfigError, DataError
+from kerasft.metrics import MaskedTokenAccuracy
 from kerasft.preprocessors.token_classifier_preprocessor import TokenClassifierPreprocessor
 from kerasft.tasks import ner_decoding
 from kerasft.tasks.heads import sequence_output
@@ -14,57 +14,6 @@ from kerasft.tasks.inputs import is_raw_text, split_texts
 from kerasft.tasks.task import PADDINGS, Task, register_task
 
 LABELS_FILE = "labels.json"
-
-
-@keras.saving.register_keras_serializable(package="kerasft")
-class MaskedSparseCategoricalCrossentropy(keras.losses.Loss):
-    """Sparse cross-entropy averaged over tokens whose target is not -100.
-
-    Padding, special tokens and continuation sub-words carry -100 and add
-    nothing to the loss; the batch loss is the mean over labelled tokens.
-    """
-
-    def __init__(self, ignore_index=ner_decoding.IGNORE_INDEX,
-                 name="masked_sparse_categorical_crossentropy", **kwargs):
-        kwargs["reduction"] = "sum"
-        super().__init__(name=name, **kwargs)
-        self.ignore_index = ignore_index
-
-    def call(self, y_true, y_pred):
-        y_true = ops.cast(y_true, "int32")
-        valid = ops.not_equal(y_true, self.ignore_index)
-        ce = keras.losses.sparse_categorical_crossentropy(
-            ops.where(valid, y_true, 0), y_pred)
-        valid = ops.cast(valid, ce.dtype)
-        return ce * valid / ops.maximum(ops.sum(valid), 1.0)
-
-    def get_config(self):
-        return {**super().get_config(), "ignore_index": self.ignore_index}
-
-
-@keras.saving.register_keras_serializable(package="kerasft")
-class MaskedTokenAccuracy(keras.metrics.Metric):
-    """Share of tokens whose argmax is the target, ignoring -100 targets."""
-
-    def __init__(self, ignore_index=ner_decoding.IGNORE_INDEX, name="token_accuracy",
-                 **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.ignore_index = ignore_index
-        self.correct = self.add_variable((), initializer="zeros", name="correct")
-        self.count = self.add_variable((), initializer="zeros", name="count")
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true = ops.cast(y_true, "int32")
-        valid = ops.cast(ops.not_equal(y_true, self.ignore_index), "float32")
-        hit = ops.cast(ops.equal(ops.cast(ops.argmax(y_pred, -1), "int32"), y_true), "float32")
-        self.correct.assign_add(ops.sum(hit * valid))
-        self.count.assign_add(ops.sum(valid))
-
-    def result(self):
-        return self.correct / ops.maximum(self.count, 1.0)
-
-    def get_config(self):
-        return {**super().get_config(), "ignore_index": self.ignore_index}
 
 
 def _is_token_lists(x):
@@ -181,10 +130,13 @@ class TokenClassifier(Task):
         return {"tags": list(self.tags), "dropout": self.dropout, "l2": self.l2}
 
     def default_loss(self):
-        return MaskedSparseCategoricalCrossentropy()
+        """Cross-entropy averaged over labelled tokens: padding, special
+        tokens and continuation sub-words carry -100 and add nothing."""
+        return keras.losses.SparseCategoricalCrossentropy(
+            ignore_class=ner_decoding.IGNORE_INDEX, name="masked_sparse_categorical_crossentropy")
 
     def default_metrics(self):
-        return [MaskedTokenAccuracy()]
+        return [MaskedTokenAccuracy(ignore_index=ner_decoding.IGNORE_INDEX)]
 
     def save_extras(self, directory):
         self.label_vocabulary.save(os.path.join(directory, LABELS_FILE))
@@ -389,10 +341,13 @@ class TokenClassifier(Task):
         `decode_entities`."""
         from kerasft.export.spec import ExportSpec
 
-        return ExportSpec(list(self.input), ["probabilities"],
-                          tokenizer or self.preprocessor.tokenizer,
+        tokenizer = tokenizer or self.preprocessor.tokenizer
+        return ExportSpec(list(self.input), ["probabilities"], tokenizer,
                           sequence_length or self.preprocessor.sequence_length,
-                          labels=self.tags, task_name=self.task_name)
+                          labels=self.tags, task_name=self.task_name,
+                          runner_config={"window_overlap": self.preprocessor.window_overlap,
+                                         "padding_side": tokenizer.padding_side},
+                          decoding_module=ner_decoding.__file__)
 
     # -- runs (CLI / YAML) ---------------------------------------------------
     @classmethod
@@ -421,10 +376,20 @@ class TokenClassifier(Task):
         return data.tokens, data.tags
 
     @classmethod
+    def parity_inputs(cls, x, y):
+        """Sentences joined by spaces (the forward pass is compared; the
+        entity decoding is tested against the runners)."""
+        return [" ".join(words) for words in x], None
+
+    @classmethod
     def task_kwargs_from_data(cls, train):
         from kerasft.data.tag_schemes import entity_types, iob2_tags
 
         return {"tags": iob2_tags(entity_types(train.tags))}
+
+    @classmethod
+    def model_config_defaults(cls):
+        return {"window_overlap": None}
 
     @classmethod
     def task_kwargs_from_config(cls, model_config):

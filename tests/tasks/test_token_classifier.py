@@ -13,11 +13,8 @@ from kerasft.data import read_conll
 from kerasft.data import entity_types, from_iob2, iob2_tags
 from kerasft.errors import ConfigError, DataError
 from kerasft.tasks.ner_decoding import tags_to_spans
-from kerasft.tasks.token_classifier import (
-    MaskedSparseCategoricalCrossentropy,
-    MaskedTokenAccuracy,
-    TokenClassifier,
-)
+from kerasft.metrics import MaskedTokenAccuracy
+from kerasft.tasks.token_classifier import TokenClassifier
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 CONLL = os.path.join(ROOT, "..", "shared", "data", "conll2003")
@@ -225,7 +222,7 @@ def test_masked_loss_and_accuracy_ignore_minus_100():
     y_true = np.array([[1, -100, 0], [2, -100, -100]])
     y_pred = np.array([[[0.2, 0.7, 0.1], [1, 0, 0], [0.6, 0.3, 0.1]],
                        [[0.1, 0.1, 0.8], [0, 1, 0], [0, 0, 1]]], dtype="float32")
-    loss = MaskedSparseCategoricalCrossentropy()(y_true, y_pred)
+    loss = make_model().default_loss()(y_true, y_pred)
     expected = -np.mean(np.log([0.7, 0.6, 0.8]))
     assert float(loss) == pytest.approx(expected, rel=1e-5)
     metric = MaskedTokenAccuracy()
@@ -233,6 +230,7 @@ def test_masked_loss_and_accuracy_ignore_minus_100():
     assert float(metric.result()) == 1.0
     metric.update_state(np.array([[0, -100]]), y_pred[:1, :2])
     assert float(metric.result()) == pytest.approx(3 / 4)
+    assert float(make_model().default_loss()(np.full((1, 2), -100), y_pred[:1, :2])) == 0.0
 
 
 def test_other_schemes_are_normalized_and_bad_inputs_raise(trained):
@@ -288,8 +286,9 @@ def test_yaml_run_and_cli(tmp_path, capsys):
         "backbone": "tiny-bert", "sequence_length": 16, "data.train": train,
         "data.validation": None, "data.test": test, "output_dir": str(tmp_path / "runs"),
         "name": "toy", "training.epochs": 1, "training.learning_rate": 1e-2,
-        "training.batch_size": 8})
+        "training.batch_size": 8, "model.window_overlap": 4})
     run_dir, report = train_from_config(config, verbose=0)
+    assert kft.load(os.path.join(run_dir, "model")).preprocessor.window_overlap == 4
     assert report["run"]["train_examples"] == 27  # validation_split 0.1 of 30
     assert "f1" in report and report["run"]["eval_examples"] == 10
     assert os.path.isfile(os.path.join(run_dir, "model", "labels.json"))
@@ -330,3 +329,9 @@ def test_real_conll_minilm_learns():
     report = model.evaluate_report(test.tokens[:200], test.tags[:200])
     print(f"F1 {report['f1']:.3f} in {time.perf_counter() - start:.1f}s")
     assert report["f1"] > 0.3
+
+
+def test_parity_inputs_join_words_for_the_export_gate():
+    texts, labels = TokenClassifier.parity_inputs([["Bob", "is", "in", "Paris"]],
+                                                  [["B-PER", "O", "O", "B-LOC"]])
+    assert texts == ["Bob is in Paris"] and labels is None
