@@ -1,14 +1,19 @@
-"""Classify texts with an exported `.tflite` on LiteRT (`ai_edge_litert`).
+"""Run an exported `.tflite` on LiteRT (`ai_edge_litert`): classify, tag or
+answer raw texts.
 
     python export/run_litert.py EXPORT_DIR "a great film" "a dull film" [--json]
+    python export/run_litert.py NER_EXPORT "Angela Merkel visited Paris." --json
+    python export/run_litert.py QA_EXPORT --question "Who wrote it?" "CONTEXT ..." --json
 
 Needs `ai-edge-litert`, `tokenizers` and numpy; not TensorFlow, not kerasft.
+The `.tflite` has fixed `[batch, sequence_length]` inputs; rows run one by
+one (repeated to fill the batch).
 """
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from common import artifact, features, load_tokenizer, parse_args, read_export, show
+from common import artifact, parse_args, predict, read_export
 
 
 def main():
@@ -18,14 +23,18 @@ def main():
     interpreter = Interpreter(model_path=path)
     run = interpreter.get_signature_runner("serving_default")
     batch, length = run.get_input_details()[config["inputs"][0]]["shape"]
-    tokenizer = load_tokenizer(args.export_dir, config, length=int(length))
-    inputs = features(tokenizer, texts, config["inputs"])
-    output = config["outputs"][0]
-    scores = []
-    for i in range(len(texts)):
-        row = {k: np.repeat(v[i:i + 1], batch, axis=0) for k, v in inputs.items()}
-        scores.append(run(**row)[output][0])
-    show(texts, scores, labels, args.json)
+    outputs = config["outputs"]
+
+    def forward(features):
+        n = len(next(iter(features.values())))
+        rows = []
+        for i in range(n):
+            out = run(**{k: np.repeat(features[k][i:i + 1], batch, axis=0)
+                         for k in config["inputs"]})
+            rows.append({name: out[name][0] for name in outputs})
+        return {name: np.stack([r[name] for r in rows]) for name in outputs}
+
+    predict(args, texts, config, labels, forward, length=int(length))
 
 
 if __name__ == "__main__":

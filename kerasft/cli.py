@@ -85,14 +85,14 @@ def _export(args):
     kwargs, data = {}, None
     if args.data:
         data = _read_args(model, args, require_labels=args.label_column is not None)
-        x, y = model.inputs_targets(data)
-        kwargs.update(texts=x, labels=y)
+        texts, labels = model.parity_inputs(*model.inputs_targets(data))
+        kwargs.update(texts=texts, labels=labels)
     output = args.output or os.path.join(args.model, "export")
     quantization = [q for part in args.quantization for q in part.split(",")]
     with naming_source(data):
         model.export(output, formats=tuple(args.format), quantization=tuple(quantization),
                      overwrite=args.overwrite, sequence_length=args.sequence_length,
-                     allow_flex_ops=args.allow_flex_ops)
+                     allow_flex_ops=args.allow_flex_ops, **kwargs)
     print(f"Export written to {output}")
 
 

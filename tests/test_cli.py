@@ -117,4 +117,6 @@ def test_export_command_with_parity_on_labelled_data(run, tmp_path, capsys):
     assert "Export written to" in capsys.readouterr().out
     assert main(["export", str(run_dir), "--format", "onnx", "--output", str(out)]) == 2
     assert "exist" in capsys.readouterr().err
-    assert report  # the gate ran and wrote its report
+    # the held-out file is what the gate ran on (texts and labels -> accuracy)
+    assert report["parity"]["texts"] == len(ROWS) and report["parity"]["labeled"]
+    assert 0.0 <= report["parity"]["rows"][0]["accuracy"] <= 1.0

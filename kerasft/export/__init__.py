@@ -8,7 +8,8 @@ artifact with the tokenizer and labels beside it, then runs the parity gate
 from kerasft.export.exporter import FORMATS, QUANTIZATIONS, export_model
 from kerasft.export.from_directory import export_from_directory
 from kerasft.export.parity import DEFAULT_THRESHOLDS, check_parity, format_table
-from kerasft.export.spec import ClassificationSpec, ExportSpec, spec_for_model
+from kerasft.export.spec import ClassificationSpec, ExportSpec, MultiLabelSpec
+from kerasft.export.spec import RegressionSpec, spec_for_model
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -16,6 +17,8 @@ __all__ = [
     "QUANTIZATIONS",
     "ClassificationSpec",
     "ExportSpec",
+    "MultiLabelSpec",
+    "RegressionSpec",
     "check_parity",
     "export_from_directory",
     "export_model",

@@ -8,6 +8,7 @@ Output directory (written beside its final name, renamed at the end):
     model.onnx, model_dynamic.onnx
     tokenizer.json, tokenizer_config.json, vocab.txt
     labels.json                label names in output order
+    ner_decoding.py / qa_decoding.py   numpy-only decoding (NER, QA)
     export_config.json         what a runner needs (inputs, lengths, files)
     export_report.json         parity table, sizes, latencies, notes
 """
@@ -15,6 +16,7 @@ Output directory (written beside its final name, renamed at the end):
 import datetime
 import json
 import os
+import shutil
 
 from kerasft.errors import ExportError, ParityError
 from kerasft.export import onnx as onnx_export
@@ -144,6 +146,9 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
         spec.tokenizer.save(stage)
         if spec.labels is not None:
             _write_json(os.path.join(stage, LABELS_FILE), spec.labels)
+        if spec.decoding_module:  # numpy-only decoding the runners import
+            shutil.copyfile(spec.decoding_module,
+                            os.path.join(stage, os.path.basename(spec.decoding_module)))
         artifacts, more_notes, timings = write_artifacts(model, spec, stage, plan, options, say)
         notes += more_notes
         report = {
@@ -156,7 +161,8 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
         _write_json(os.path.join(stage, CONFIG_FILE), _config(spec, report))
         rows = []
         if parity:
-            if supports_in_graph(spec.tokenizer):
+            if supports_in_graph(spec.tokenizer) and spec.text_signature and all(
+                    isinstance(t, str) for t in parity_texts):
                 report["tokenizer_parity"] = check_tokenizer_parity(
                     spec.tokenizer, parity_texts, spec.sequence_length)
             say(f"Parity gate on {len(parity_texts)} texts ...")
@@ -204,5 +210,8 @@ def _config(spec, report):
                       "lowercase": bool(spec.tokenizer.lowercase),
                       "pad_token_id": int(spec.tokenizer.pad_token_id),
                       "padding_side": spec.tokenizer.padding_side},
+        "task_config": spec.runner_config,
+        "decoding_module": (os.path.basename(spec.decoding_module)
+                            if spec.decoding_module else None),
         "artifacts": report["artifacts"],
     }

@@ -86,9 +86,8 @@ def _subset(values, keep):
 
 def _dynamic_shapes(runner, reference_runner, spec, texts):
     """ONNX only: Keras vs the artifact at two batch sizes x two lengths."""
-    lengths = sorted({min(spec.sequence_length, len(ids)) for ids in
-                      spec.tokenizer.encode(texts[:5], sequence_length=spec.sequence_length)[
-                          "token_ids"]})
+    lengths = sorted({int(n) for n in spec.encode(texts[:5])["padding_mask"].sum(-1)}
+                     if "padding_mask" in spec.input_names else {spec.sequence_length})
     shapes = [(1, lengths[0]), (min(5, len(texts)), max(lengths[-1], lengths[0] + 1))]
     diff = 0.0
     for batch, length in shapes:
@@ -99,7 +98,12 @@ def _dynamic_shapes(runner, reference_runner, spec, texts):
 
 
 def _measure(runner, texts, features, repeats):
-    if isinstance(runner, (runtimes.SavedModelRunner, runtimes.MediaPipeRunner)):
+    """Raw strings where the artifact takes them (MediaPipe, a SavedModel
+    with the in-graph tokenizer, single texts), else the encoded ids."""
+    takes_text = isinstance(runner, runtimes.MediaPipeRunner) or (
+        isinstance(runner, runtimes.SavedModelRunner) and runner.takes_text
+        and all(isinstance(t, str) for t in texts))
+    if takes_text:
         return runner.predict_texts(texts), runner.latency(texts, repeats)
     return runner.predict(features), runner.latency(features, repeats)
 

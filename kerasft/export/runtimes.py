@@ -58,7 +58,8 @@ class KerasRunner:
 
 
 class SavedModelRunner:
-    """`tf.saved_model.load` + the raw-string `serving_default` signature."""
+    """`tf.saved_model.load` + `serving_default`: raw strings when the
+    signature takes `text` (in-graph tokenizer), else the model's ids."""
 
     def __init__(self, directory, spec):
         import tensorflow as tf
@@ -68,6 +69,8 @@ class SavedModelRunner:
         self._tf = tf
         self._loaded = tf.saved_model.load(directory)
         self._fn = self._loaded.signatures["serving_default"]
+        self.takes_text = "text" in self._fn.structured_input_signature[1]
+        self._ids_fn = self._loaded.signatures.get("serving_ids", self._fn)
 
     def predict_texts(self, texts, batch_size=32):
         tf = self._tf
@@ -76,9 +79,23 @@ class SavedModelRunner:
         return {name: np.concatenate([p[name].numpy() for p in parts])
                 for name in self.spec.output_names}
 
-    def latency(self, texts, repeats):
+    def _ids(self, features):
+        return self._ids_fn(**{k: self._tf.constant(v) for k, v in features.items()})
+
+    def predict(self, features, batch_size=32):
+        n = len(next(iter(features.values())))
+        parts = [self._ids({k: v[i:i + batch_size] for k, v in features.items()})
+                 for i in range(0, n, batch_size)]
+        return {name: np.concatenate([p[name].numpy() for p in parts])
+                for name in self.spec.output_names}
+
+    def latency(self, texts_or_features, repeats):
+        if isinstance(texts_or_features, dict):
+            features = texts_or_features
+            n = len(next(iter(features.values())))
+            return latency_ms(lambda i: self._ids(_rows(features, i)), range(n), repeats)
         tf = self._tf
-        return latency_ms(lambda t: self._fn(text=tf.constant([t])), texts, repeats)
+        return latency_ms(lambda t: self._fn(text=tf.constant([t])), texts_or_features, repeats)
 
 
 class TFLiteRunner:

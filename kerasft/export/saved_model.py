@@ -48,8 +48,9 @@ def export_saved_model(model, spec, directory, text_signature=True):
         spec: `ExportSpec`.
         directory: str. Where to write (a versioned folder, `.../1`).
         text_signature: bool. Add the raw-string `serving_default`
-            signature (WordPiece tokenizers only; otherwise
-            `serving_default` takes ids).
+            signature (WordPiece tokenizers and tasks whose input is one
+            text, `spec.text_signature`; otherwise `serving_default` takes
+            ids).
 
     Returns:
         list of str: the signature names written.
@@ -62,7 +63,7 @@ def export_saved_model(model, spec, directory, text_signature=True):
 
     archive.add_endpoint(IDS_SIGNATURE, serve_ids, input_signature=_ids_signature(spec))
     signatures = [IDS_SIGNATURE]
-    if text_signature and supports_in_graph(spec.tokenizer):
+    if text_signature and spec.text_signature and supports_in_graph(spec.tokenizer):
         tokenizer = InGraphTokenizer(spec.tokenizer, spec.sequence_length)
         archive.track(tokenizer)
 

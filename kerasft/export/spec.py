@@ -30,10 +30,20 @@ class ExportSpec:
         task_name: str. Written into the report and the artifacts' metadata.
         mediapipe_task: str or None. `"text_classifier"` when the TFLite
             file can carry MediaPipe Tasks metadata.
+        runner_config: dict or None. Task settings a runner needs to turn
+            outputs into answers (thresholds, window overlap, doc stride...);
+            written into `export_config.json` under `"task_config"`.
+        decoding_module: str or None. Path of a numpy-only Python module the
+            runners load to decode outputs (`ner_decoding.py`,
+            `qa_decoding.py`); copied into the export directory.
+        text_signature: bool. Whether the SavedModel gets a raw-string
+            `serving_default` (one text in, outputs out). Defaults to True
+            unless a `decoding_module` is needed around the model.
     """
 
     def __init__(self, input_names, output_names, tokenizer, sequence_length,
-                 labels=None, task_name="task", mediapipe_task=None):
+                 labels=None, task_name="task", mediapipe_task=None, runner_config=None,
+                 decoding_module=None, text_signature=None):
         self.input_names = list(input_names)
         self.output_names = list(output_names)
         self.tokenizer = tokenizer
@@ -41,6 +51,10 @@ class ExportSpec:
         self.labels = None if labels is None else [str(label) for label in labels]
         self.task_name = task_name
         self.mediapipe_task = mediapipe_task
+        self.runner_config = dict(runner_config or {})
+        self.decoding_module = decoding_module
+        self.text_signature = (decoding_module is None if text_signature is None
+                               else bool(text_signature))
 
     # -- inputs ---------------------------------------------------------------
     def encode(self, texts, length=None):
@@ -49,7 +63,11 @@ class ExportSpec:
         `length` defaults to `sequence_length`; texts are truncated to it.
         """
         length = length or self.sequence_length
-        enc = self.tokenizer.encode(list(texts), sequence_length=length)
+        texts = list(texts)
+        pairs = None
+        if texts and all(isinstance(t, (tuple, list)) and len(t) == 2 for t in texts):
+            texts, pairs = [t[0] for t in texts], [t[1] for t in texts]  # sentence pairs
+        enc = self.tokenizer.encode(texts, pairs=pairs, sequence_length=length)
         n = len(enc["token_ids"])
         token_ids = np.full((n, length), self.tokenizer.pad_token_id, dtype="int32")
         segment_ids = np.zeros((n, length), dtype="int32")
@@ -155,6 +173,103 @@ class ClassificationSpec(ExportSpec):
              "scores": {name: float(p) for name, p in zip(self.labels, row)}}
             for row in probabilities
         ]
+
+
+class MultiLabelSpec(ExportSpec):
+    """`ExportSpec` of a multi-label classifier: sigmoid `probabilities`, one
+    column per label, and the per-label decision thresholds (written into
+    `export_config.json`, applied by the runners and the SavedModel's
+    `predicted` output).
+
+    Parity: `top1_agreement` is the share of texts whose whole predicted
+    label set (probabilities >= thresholds) is the same as Keras'.
+    """
+
+    def __init__(self, input_names, tokenizer, sequence_length, labels, thresholds,
+                 task_name="multi_label_classifier"):
+        thresholds = [float(t) for t in thresholds]
+        super().__init__(input_names, ["probabilities"], tokenizer, sequence_length,
+                         labels=labels, task_name=task_name,
+                         runner_config={"thresholds": thresholds})
+        self.thresholds = np.asarray(thresholds)
+
+    def serving_outputs(self, outputs):
+        import tensorflow as tf
+
+        named = self.named_outputs(outputs)
+        named["predicted"] = named["probabilities"] >= tf.constant(
+            self.thresholds, dtype=named["probabilities"].dtype)
+        return named
+
+    def compare(self, reference, candidate, features):
+        ref = np.asarray(reference["probabilities"], dtype="float64")
+        got = np.asarray(candidate["probabilities"], dtype="float64")
+        same = ((ref >= self.thresholds) == (got >= self.thresholds)).all(-1)
+        return {"max_abs_diff": float(np.abs(ref - got).max()),
+                "top1_agreement": float(same.mean())}
+
+    def metric(self, outputs, labels):
+        """Micro F1 at the thresholds; `labels` are lists of label names."""
+        if labels is None:
+            return None
+        from sklearn.metrics import f1_score
+
+        index = {name: i for i, name in enumerate(self.labels)}
+        truth = np.zeros((len(labels), len(self.labels)), dtype=int)
+        for row, names in enumerate(labels):
+            unknown = [n for n in names if str(n) not in index]
+            if unknown or isinstance(names, str):
+                raise ExportError(
+                    f"Parity labels of a multi-label model are lists of the model's "
+                    f"labels {self.labels}. Received: {names!r} at row {row}.")
+            truth[row, [index[str(n)] for n in names]] = 1
+        predicted = np.asarray(outputs["probabilities"]) >= self.thresholds
+        return {"micro_f1": float(f1_score(truth, predicted, average="micro",
+                                           zero_division=0))}
+
+    def decode(self, outputs):
+        probabilities = np.asarray(outputs["probabilities"])
+        return [{"labels": [n for n, p, t in zip(self.labels, row, self.thresholds) if p >= t],
+                 "scores": {n: float(p) for n, p in zip(self.labels, row)}}
+                for row in probabilities]
+
+
+class RegressionSpec(ExportSpec):
+    """`ExportSpec` of a text regressor: `predictions` in the targets'
+    original units, one column per target.
+
+    Parity: `top1_agreement` is the share of texts whose every prediction is
+    within `tolerance` target standard deviations of Keras' (quantized
+    artifacts are held to it; fp32 ones to `max_abs_diff`).
+    """
+
+    def __init__(self, input_names, tokenizer, sequence_length, target_names, scale,
+                 tolerance=0.05, task_name="text_regressor"):
+        super().__init__(input_names, ["predictions"], tokenizer, sequence_length,
+                         task_name=task_name,
+                         runner_config={"target_names": list(target_names)})
+        self.target_names = list(target_names)
+        self.scale = np.asarray(scale, dtype="float64")
+        self.tolerance = float(tolerance)
+
+    def compare(self, reference, candidate, features):
+        ref = np.asarray(reference["predictions"], dtype="float64")
+        got = np.asarray(candidate["predictions"], dtype="float64")
+        close = (np.abs(ref - got) <= self.tolerance * self.scale).all(-1)
+        return {"max_abs_diff": float(np.abs(ref - got).max()),
+                "top1_agreement": float(close.mean())}
+
+    def metric(self, outputs, labels):
+        """Root mean squared error against the true targets."""
+        if labels is None:
+            return None
+        truth = np.asarray(labels, dtype="float64").reshape(len(labels), -1)
+        got = np.asarray(outputs["predictions"], dtype="float64").reshape(truth.shape)
+        return {"rmse": float(np.sqrt(np.mean((truth - got) ** 2)))}
+
+    def decode(self, outputs):
+        return [{n: float(v) for n, v in zip(self.target_names, row)}
+                for row in np.asarray(outputs["predictions"])]
 
 
 def _tokenizer_of(model):

@@ -55,9 +55,13 @@ def _calibration(spec, texts, batch_size):
 def _saved_model(model, spec, stage, entries, options, tmp):
     (_, name), = entries
     signatures = export_saved_model(model, spec, os.path.join(stage, name))
-    notes = [] if supports_in_graph(spec.tokenizer) else [
-        f"saved_model: serving_default takes ids (the {spec.tokenizer.model_type} "
-        "tokenizer has no in-graph form)"]
+    notes = []
+    if not spec.text_signature:
+        notes.append(f"saved_model: serving_default takes ids ({spec.task_name} needs "
+                     "word/answer alignment outside the graph)")
+    elif not supports_in_graph(spec.tokenizer):
+        notes.append(f"saved_model: serving_default takes ids (the "
+                     f"{spec.tokenizer.model_type} tokenizer has no in-graph form)")
     return [{"quantization": "none", "file": name, "signatures": signatures}], notes
 
 

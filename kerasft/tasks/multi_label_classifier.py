@@ -401,6 +401,17 @@ class MultiLabelClassifier(Task):
         self.thresholds = tune(targets, probabilities, grid=grid or DEFAULT_GRID)
         return dict(zip(self.labels, self.thresholds.tolist()))
 
+    # -- export ----------------------------------------------------------------
+    def export_spec(self, tokenizer=None, sequence_length=None):
+        """`MultiLabelSpec`: the backbone inputs -> sigmoid `probabilities`
+        `[batch, num_labels]`; the thresholds go into `export_config.json`
+        and the runners report the labels at or above them."""
+        from kerasft.export.spec import MultiLabelSpec
+
+        return MultiLabelSpec(list(self.input), tokenizer or self.preprocessor.tokenizer,
+                              sequence_length or self.preprocessor.sequence_length,
+                              self.labels, self.thresholds, task_name=self.task_name)
+
     # -- hooks used by runs (CLI/YAML) ---------------------------------------
     @classmethod
     def read_data(cls, path, data_config, require_labels=True):

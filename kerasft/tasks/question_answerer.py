@@ -368,10 +368,19 @@ class QuestionAnswerer(Task):
                 return {name: preprocessor.pad(features, length)[name]
                         for name in self.input_names}
 
+        from kerasft.tasks import qa_decoding
+
         return QuestionAnswererSpec(
             list(self.input), ["end_logits", "start_logits"],
             tokenizer or preprocessor.tokenizer,
-            sequence_length or preprocessor.sequence_length, task_name=self.task_name)
+            sequence_length or preprocessor.sequence_length, task_name=self.task_name,
+            runner_config={"doc_stride": preprocessor.doc_stride,
+                           "max_question_length": preprocessor.max_question_length,
+                           "n_best_size": self.n_best_size,
+                           "max_answer_length": self.max_answer_length,
+                           "version_2_with_negative": self.version_2_with_negative,
+                           "null_score_diff_threshold": self.null_score_diff_threshold},
+            decoding_module=qa_decoding.__file__)
 
     # -- runs (CLI / YAML) ---------------------------------------------------
     @classmethod
@@ -405,6 +414,11 @@ class QuestionAnswerer(Task):
     @classmethod
     def inputs_targets(cls, data):
         return (list(data.questions), list(data.contexts)), list(data.answers)
+
+    @classmethod
+    def parity_inputs(cls, x, y):
+        """`(question, context)` pairs; each one's first window is compared."""
+        return list(zip(*x)), None
 
     @classmethod
     def task_kwargs_from_data(cls, train):

@@ -133,6 +133,15 @@ class Task(keras.Model):
         return x, data.labels
 
     @classmethod
+    def parity_inputs(cls, x, y):
+        """`(texts, labels)` for the export parity gate from `fit`-style
+        `(x, y)`: texts (or `(first, second)` tuples) and labels the task's
+        `ExportSpec.metric` reads."""
+        if isinstance(x, tuple) and len(x) == 2:
+            return list(zip(*x)), y
+        return list(x), y
+
+    @classmethod
     def task_kwargs_from_data(cls, train):
         """Constructor arguments learnt from the training data (labels...)."""
         return {}

@@ -305,6 +305,19 @@ class TextRegressor(Task):
             self.set_standardization(targets.mean(0), targets.std(0))
         return super().fit(x, y, **kwargs)
 
+    # -- export ----------------------------------------------------------------
+    def export_spec(self, tokenizer=None, sequence_length=None):
+        """`RegressionSpec`: the backbone inputs -> `predictions`
+        `[batch, num_targets]` in the targets' units (the standardization is
+        inside the graph). Quantized artifacts must stay within 0.05 target
+        standard deviations of Keras on 98% of the parity texts."""
+        from kerasft.export.spec import RegressionSpec
+
+        scale = np.ones(self.num_targets) if self.target_std is None else self.target_std
+        return RegressionSpec(list(self.input), tokenizer or self.preprocessor.tokenizer,
+                              sequence_length or self.preprocessor.sequence_length,
+                              self.target_names, scale, task_name=self.task_name)
+
     # -- hooks used by runs (CLI/YAML) ---------------------------------------
     @classmethod
     def read_data(cls, path, data_config, require_labels=True):

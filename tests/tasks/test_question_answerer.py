@@ -364,3 +364,9 @@ def test_real_squad_minilm_2_layers_learns():
     baseline = squad_report(first_words, evaluation.answers)
     assert report["f1"] >= baseline["f1"] + 3
     assert report["exact_match"] >= baseline["exact_match"] + 1
+
+
+def test_parity_inputs_are_question_context_pairs():
+    texts, labels = QuestionAnswerer.parity_inputs((["who?", "where?"], ["It is Bob.", "Rome."]),
+                                                   [[], []])
+    assert texts == [("who?", "It is Bob."), ("where?", "Rome.")] and labels is None
