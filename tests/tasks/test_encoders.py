@@ -250,3 +250,19 @@ def test_xlnet_sample_runs(tmp_path, monkeypatch):
     runpy.run_path(script, run_name="__main__")
     assert (tmp_path / "model" / "config.json").is_file()
     assert (tmp_path / "report" / "metrics.json").is_file()
+
+
+def test_bpe_classifier_saved_model_passes_the_gate_through_ids(checkpoint, tmp_path):
+    """A byte-level BPE tokenizer has no in-graph form: `serving_default`
+    takes ids, and the gate feeds it ids (it used to feed raw strings)."""
+    from kerasft.export import export_model
+
+    keras.utils.set_random_seed(1)
+    model = kft.TextClassifier.from_pretrained(
+        checkpoint("roberta"), labels=["neg", "pos"], sequence_length=16)
+    report = export_model(model, str(tmp_path / "export"), formats=("saved_model",),
+                          texts=TEXTS, latency_repeats=2, verbose=False)
+    saved = report["parity"]["rows"][1]
+    assert report["passed"] and saved["format"] == "saved_model"
+    assert saved["max_abs_diff"] < 1e-4 and saved["top1_agreement"] == 1.0
+    assert any("serving_default takes ids" in note for note in report["notes"])
