@@ -149,7 +149,9 @@ def predict(args, texts, config, labels, forward, length=None):
             windows["context_mask"], windows["example_index"], texts,
             n_best_size=settings["n_best_size"], max_answer_length=settings["max_answer_length"],
             version_2_with_negative=settings["version_2_with_negative"],
-            null_score_diff_threshold=settings["null_score_diff_threshold"])
+            null_score_diff_threshold=settings["null_score_diff_threshold"],
+            cls_index=decoding.cls_indices(windows["token_ids"],
+                                           settings.get("cls_position", "first")))
         results = [{"question": args.question, "context": c, **a}
                    for c, a in zip(texts, answers)]
         return _print(results, args.json,

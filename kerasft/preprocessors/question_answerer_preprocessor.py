@@ -4,7 +4,8 @@ import numpy as np
 
 from kerasft.errors import ConfigError, DataError
 from kerasft.preprocessors.text_preprocessor import TextPreprocessor
-from kerasft.tasks.qa_decoding import CLS_INDEX, segments_from_context, window_encodings
+from kerasft.tasks.qa_decoding import (CLS_INDEX, cls_indices, segments_from_context,
+                                        window_encodings)
 
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
 
@@ -89,15 +90,15 @@ def answer_char_span(answer, context, index=None):
     return (start, end) if end > start else None
 
 
-def span_to_tokens(offsets, context_mask, char_start, char_end):
-    """Token `(start, end)` of a character span in one window; `(0, 0)`
-    (CLS) when the span is not wholly inside the window's context."""
+def span_to_tokens(offsets, context_mask, char_start, char_end, cls_index=CLS_INDEX):
+    """Token `(start, end)` of a character span in one window; `(cls, cls)`
+    when the span is not wholly inside the window's context."""
     context = np.flatnonzero(context_mask)
     if context.size == 0:
-        return CLS_INDEX, CLS_INDEX
+        return cls_index, cls_index
     starts, ends = offsets[context, 0], offsets[context, 1]
     if starts[0] > char_start or ends[-1] < char_end:
-        return CLS_INDEX, CLS_INDEX
+        return cls_index, cls_index
     first = np.searchsorted(starts, char_start, side="right") - 1
     last = np.searchsorted(ends, char_end, side="left")
     return int(context[first]), int(context[last])
@@ -132,12 +133,6 @@ class QuestionAnswererPreprocessor(TextPreprocessor):
         super().__init__(tokenizer, sequence_length=sequence_length,
                          input_names=list(INPUT_NAMES),
                          max_sequence_length=max_sequence_length)
-        if tokenizer.padding_side != "right":
-            raise ConfigError(
-                "Question answering needs a right-padded encoder with its CLS token "
-                f"first. Received: a tokenizer with padding_side="
-                f"{tokenizer.padding_side!r} (XLNet). Use a BERT-like checkpoint."
-            )
         specials = tokenizer.tokenizer.num_special_tokens_to_add(True)
         if not isinstance(max_question_length, int) or max_question_length < 1:
             raise ConfigError(
@@ -165,6 +160,7 @@ class QuestionAnswererPreprocessor(TextPreprocessor):
         self.doc_stride = doc_stride
         self.max_question_length = max_question_length
         self.segments_from_tokenizer = bool(segments_from_tokenizer)
+        self.cls_position = self._cls_position()
         if self.segments_from_tokenizer:
             probe = self.encode_windows(["a"], ["b"])
             segments = probe.features["segment_ids"][0]
@@ -174,6 +170,31 @@ class QuestionAnswererPreprocessor(TextPreprocessor):
                     "second text), as BERT's are. Received: type ids "
                     f"{segments.tolist()}. Pass segments_from_tokenizer=False."
                 )
+
+    def _cls_position(self):
+        """`"first"` when the pair template starts with a special token (the
+        CLS of BERT, RoBERTa...), `"last"` when it ends with one but starts
+        with the question (XLNet: `q <sep> c <sep> <cls>`)."""
+        special = self.tokenizer.tokenizer.encode("a", "b").special_tokens_mask
+        if special and special[0]:
+            return "first"
+        if special and special[-1]:
+            return "last"
+        raise ConfigError(
+            "Question answering scores 'no answer' at the CLS token, first or last in "
+            "the checkpoint's pair template. Received: a tokenizer that adds no special "
+            f"token around a pair (special tokens mask {special}, e.g. GPT-2). Use an "
+            "encoder checkpoint (BERT, RoBERTa, XLNet, ...).")
+
+    def cls_index(self, windows):
+        """The CLS (no-answer) position of each window."""
+        return cls_indices(windows.features["token_ids"], self.cls_position)
+
+    @property
+    def padding_side(self):
+        """Windows are always right-padded, so every position keeps its
+        index (XLNet's relative attention gives the same states either way)."""
+        return "right"
 
     @property
     def pad_values(self):
@@ -212,11 +233,12 @@ class QuestionAnswererPreprocessor(TextPreprocessor):
                 f"Received: {len(contexts)} questions and {len(answers)} answers."
             )
         spans = [answer_char_span(a, c, i) for i, (a, c) in enumerate(zip(answers, contexts))]
-        targets = np.zeros((len(windows), 2), dtype="int32")
+        cls = self.cls_index(windows)
+        targets = np.tile(np.asarray(cls, dtype="int32")[:, None], (1, 2))
         for w, i in enumerate(windows.example_index):
             if spans[i] is not None:
                 targets[w] = span_to_tokens(windows.offsets[w], windows.context_mask[w],
-                                            *spans[i])
+                                            *spans[i], cls_index=cls[w])
         return targets
 
     def make_dataset(self, features, targets=None, sample_weight=None,

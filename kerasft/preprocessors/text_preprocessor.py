@@ -69,6 +69,11 @@ class TextPreprocessor:
                 )
         return features
 
+    @property
+    def padding_side(self):
+        """`"left"` or `"right"`: the tokenizer's (left for XLNet)."""
+        return self.tokenizer.padding_side
+
     def pad(self, features, length=None):
         """Pads unpadded features to `length` (default: the longest)."""
         n = len(features["token_ids"])
@@ -79,7 +84,7 @@ class TextPreprocessor:
             dense = np.full((n, length), pad, dtype="int32")
             for i, a in enumerate(arrays):
                 a = a[:length]
-                if self.tokenizer.padding_side == "left":
+                if self.padding_side == "left":
                     dense[i, length - len(a):] = a
                 else:
                     dense[i, :len(a)] = a
@@ -95,7 +100,7 @@ class TextPreprocessor:
             batch_size=batch_size, shuffle=shuffle, seed=seed, bucket=bucket,
             boundaries=bucket_boundaries(self.sequence_length),
             pad_values=self.pad_values,
-            padding_side=self.tokenizer.padding_side,
+            padding_side=self.padding_side,
             pad_multiple=pad_multiple,
         )
 

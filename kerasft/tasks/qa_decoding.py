@@ -11,7 +11,8 @@ Conventions (shared by `kerasft.QuestionAnswerer` and any runner):
   Questions are cut to `max_question_length` tokens first. Consecutive
   windows of one context share `doc_stride` tokens (the Hugging Face
   `stride` meaning: overlap, not step).
-- Position 0 (CLS) is the no-answer position; `context_mask` marks the
+- The CLS token is the no-answer position: position 0, or the last real
+  token for templates that end with it (XLNet; `cls_indices`); `context_mask` marks the
   tokens of the context, `offsets` maps each token to `[start, end)`
   characters of its context.
 - A model returns `start_logits` and `end_logits` of shape `[length]` per
@@ -136,10 +137,19 @@ def _softmax(scores):
     return exp / exp.sum()
 
 
+def cls_indices(token_ids, cls_position="first"):
+    """The no-answer (CLS) position of each window: 0 when the checkpoint's
+    pair template starts with its CLS token (BERT, RoBERTa...), the last
+    real token when it ends with it (XLNet: `q <sep> c <sep> <cls>`)."""
+    if cls_position not in ("first", "last"):
+        raise ValueError(f"cls_position must be 'first' or 'last'. Received: {cls_position!r}")
+    return [CLS_INDEX if cls_position == "first" else len(ids) - 1 for ids in token_ids]
+
+
 def decode_answers(start_logits, end_logits, offsets, context_masks, example_index,
                    contexts, n_best_size=20, max_answer_length=30,
                    version_2_with_negative=False, null_score_diff_threshold=0.0,
-                   return_n_best=False):
+                   return_n_best=False, cls_index=None):
     """Turns per-window logits into one answer per example.
 
     Args:
@@ -158,6 +168,8 @@ def decode_answers(start_logits, end_logits, offsets, context_masks, example_ind
         null_score_diff_threshold: float. Answer "no answer" when the null
             score beats the best span by more than this. Defaults to 0.0.
         return_n_best: bool. Add the `"n_best"` list to each answer.
+        cls_index: sequence of int or None. The no-answer position of each
+            window (`cls_indices`); None is position 0 everywhere.
 
     Returns:
         list of dicts, one per example: `"answer"` (str, `""` for no
@@ -186,7 +198,8 @@ def decode_answers(start_logits, end_logits, offsets, context_masks, example_ind
         candidates = {}
         null_score = None
         for w in windows_of[i]:
-            null = float(start_logits[w][CLS_INDEX]) + float(end_logits[w][CLS_INDEX])
+            cls = CLS_INDEX if cls_index is None else int(cls_index[w])
+            null = float(start_logits[w][cls]) + float(end_logits[w][cls])
             null_score = null if null_score is None else min(null_score, null)
             for s, e, score in top_spans(start_logits[w], end_logits[w], context_masks[w],
                                          n_best_size, max_answer_length):

@@ -16,7 +16,10 @@ Inputs and outputs (the contract exporters and runners rely on):
 - outputs, float32 `[batch, sequence]`, a dict in this order: `end_logits`,
   `start_logits` (BertQuestionAnswerer reads index 0 as end, 1 as start
   when a model has no metadata). Logits outside the context are set to
-  -10000, except position 0 (CLS), which stands for "no answer".
+  -10000, except the CLS token, which stands for "no answer": position 0,
+  or the last real token for XLNet (`question <sep> context <sep> <cls>`).
+  Windows are right-padded for every backbone, XLNet included (its relative
+  attention gives the same states; measured 2.4e-7).
 
 Training targets are the start and end tokens of the first gold answer in
 each window; windows that do not hold the whole answer, and unanswerable
@@ -49,27 +52,37 @@ class SpanLogits(keras.layers.Layer):
     """Start (`index=0`) or end (`index=1`) logits, masked to the context.
 
     Positions that are not context tokens (segment 1, real, not the closing
-    special token) get `mask_value`; position 0 (CLS) is kept.
+    special token) get `mask_value`; the CLS position is kept: position 0
+    (`cls_position="first"`) or the last real token (`"last"`, XLNet, whose
+    windows end `<sep> <cls>`). Windows are right-padded.
     """
 
-    def __init__(self, index, mask_value=MASK_VALUE, **kwargs):
+    def __init__(self, index, mask_value=MASK_VALUE, cls_position="first", **kwargs):
         super().__init__(**kwargs)
+        if cls_position not in ("first", "last"):
+            raise ConfigError(f"`cls_position` must be 'first' or 'last'. Received: "
+                              f"cls_position={cls_position!r}")
         self.index = index
         self.mask_value = mask_value
+        self.cls_position = cls_position
 
     def call(self, logits, segment_ids, padding_mask):
         logits = ops.cast(logits[..., self.index], "float32")
         mask = ops.cast(padding_mask, "int32")
         length = ops.sum(mask, axis=1, keepdims=True)
         positions = ops.expand_dims(ops.arange(ops.shape(mask)[1], dtype="int32"), 0)
+        last = self.cls_position == "last"
+        closing = length - 2 if last else length - 1  # the context's closing special token
         context = ops.logical_and(ops.equal(ops.cast(segment_ids, "int32"), 1),
-                                  ops.less(positions, length - 1))
+                                  ops.less(positions, closing))
         context = ops.logical_and(context, ops.greater(mask, 0))
-        allowed = ops.logical_or(context, ops.equal(positions, CLS_INDEX))
+        cls = length - 1 if last else CLS_INDEX
+        allowed = ops.logical_or(context, ops.equal(positions, cls))
         return ops.where(allowed, logits, ops.cast(self.mask_value, "float32"))
 
     def get_config(self):
-        return {**super().get_config(), "index": self.index, "mask_value": self.mask_value}
+        return {**super().get_config(), "index": self.index, "mask_value": self.mask_value,
+                "cls_position": self.cls_position}
 
 
 def _pairs(x, name="x"):
@@ -146,8 +159,10 @@ class QuestionAnswerer(Task):
             2, kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
             kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
             name="qa_outputs")
-        start_layer = SpanLogits(0, name="start_logits", dtype="float32")
-        end_layer = SpanLogits(1, name="end_logits", dtype="float32")
+        cls_position = preprocessor.cls_position
+        start_layer = SpanLogits(0, cls_position=cls_position, name="start_logits",
+                                 dtype="float32")
+        end_layer = SpanLogits(1, cls_position=cls_position, name="end_logits", dtype="float32")
         # === Functional Model ===
         inputs = dict(backbone.input)
         if "segment_ids" not in inputs:
@@ -330,7 +345,7 @@ class QuestionAnswerer(Task):
             contexts, n_best_size=self.n_best_size, max_answer_length=self.max_answer_length,
             version_2_with_negative=self.version_2_with_negative,
             null_score_diff_threshold=self.null_score_diff_threshold,
-            return_n_best=return_n_best)
+            return_n_best=return_n_best, cls_index=self.preprocessor.cls_index(windows))
         return answers[0] if single else answers
 
     def predict_records(self, x, batch_size=32):
@@ -379,7 +394,8 @@ class QuestionAnswerer(Task):
                            "n_best_size": self.n_best_size,
                            "max_answer_length": self.max_answer_length,
                            "version_2_with_negative": self.version_2_with_negative,
-                           "null_score_diff_threshold": self.null_score_diff_threshold},
+                           "null_score_diff_threshold": self.null_score_diff_threshold,
+                           "cls_position": preprocessor.cls_position},
             decoding_module=qa_decoding.__file__)
 
     # -- runs (CLI / YAML) ---------------------------------------------------

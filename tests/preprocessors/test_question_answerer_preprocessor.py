@@ -130,9 +130,11 @@ def test_config_and_data_errors():
     with pytest.raises(ConfigError, match="max_question_length=0"):
         make(max_question_length=0)
     left = tiny_tokenizer()
-    left.padding_side = "left"
-    with pytest.raises(ConfigError, match="right-padded encoder"):
-        QuestionAnswererPreprocessor(left, sequence_length=24)
+    left.padding_side = "left"  # QA windows are right-padded whatever the tokenizer says
+    left_pre = QuestionAnswererPreprocessor(left, sequence_length=24, max_question_length=6)
+    assert left_pre.padding_side == "right" and left_pre.cls_position == "first"
+    padded = left_pre.pad(left_pre.encode_windows(["a"], ["b c"]).features, 8)
+    assert padded["padding_mask"][0].tolist() == [1] * 6 + [0] * 2
     assert make(doc_stride=None).doc_stride == (24 - 3 - 6) // 2
     pre = make()
     with pytest.raises(DataError, match="Received: 2 questions and 1 contexts"):

@@ -235,9 +235,51 @@ def test_question_answerer_trains_on_roberta(checkpoint):
         assert answer["answer"] and context[answer["start"]:answer["end"]] == answer["answer"]
 
 
-def test_question_answerer_refuses_left_padded_xlnet(checkpoint):
-    with pytest.raises(ConfigError, match="right-padded encoder.*padding_side='left'"):
-        kft.QuestionAnswerer.from_pretrained(checkpoint("xlnet"), sequence_length=24,
+def test_question_answerer_on_xlnet_scores_no_answer_at_the_last_token(checkpoint):
+    """XLNet windows are `q <sep> c <sep> <cls>`: right-padded for QA, the
+    no-answer target and score sit on each window's last real token."""
+    keras.utils.set_random_seed(0)
+    contexts = ["it is bob. the film was good.", "the film was bad. it is kim.",
+                "a great movie. it is sam.", "it is lee."] * 4
+    answers = [[{"text": c.split("it is ")[1][:3], "answer_start": c.index("it is ") + 6}]
+               for c in contexts]
+    questions = ["who is it?"] * len(contexts)
+    model = kft.QuestionAnswerer.from_pretrained(
+        checkpoint("xlnet"), sequence_length=24, max_question_length=6, doc_stride=4)
+    pre = model.preprocessor
+    assert pre.cls_position == "last" and pre.padding_side == "right"
+    windows = pre.encode_windows(questions, contexts)
+    targets = pre.encode_targets(windows, contexts, answers)
+    last = np.array([len(t) - 1 for t in windows.features["token_ids"]])
+    for t, mask, cls in zip(targets, windows.context_mask, last):  # span or <cls>
+        assert tuple(t) == (cls, cls) or (mask[t[0]] and mask[t[1]] and t[0] <= t[1])
+    assert any(tuple(t) == (cls, cls) for t, cls in zip(targets, last))
+    assert not any(tuple(t) == (0, 0) for t in targets)
+    # The masked logits keep the context and the last token only.
+    features = pre.pad(windows.features)
+    out = model.predict_on_batch(features)
+    allowed = np.asarray(out["start_logits"]) > -1000
+    for row, (mask, n) in enumerate(zip(windows.context_mask, last + 1)):
+        want = np.zeros(features["token_ids"].shape[1], bool)
+        want[:n] = mask
+        want[n - 1] = True
+        np.testing.assert_array_equal(allowed[row], want)
+    model.compile(learning_rate=1e-2)
+    losses = model.fit((questions, contexts), answers, epochs=3, batch_size=8, seed=0,
+                       verbose=0).history["loss"]
+    assert losses[-1] < 0.7 * losses[0], losses
+    for question, context in zip(questions[:4], contexts[:4]):
+        answer = model.predict(question, context)
+        assert context[answer["start"]:answer["end"]] == answer["answer"]
+    # Batched answers equal one-by-one answers (padding changes nothing).
+    batched = model.predict(questions[:4], contexts[:4])
+    assert [a["answer"] for a in batched] == \
+        [model.predict(q, c)["answer"] for q, c in zip(questions[:4], contexts[:4])]
+
+
+def test_question_answerer_refuses_a_template_without_special_tokens(checkpoint):
+    with pytest.raises(ConfigError, match="adds no special token around a pair"):
+        kft.QuestionAnswerer.from_pretrained(checkpoint("gpt2"), sequence_length=24,
                                              max_question_length=6)
 
 
