@@ -203,7 +203,7 @@ def parse_args(description, with_quantization=True):
                                            "(the texts are the contexts)")
     parser.add_argument("--pairs", action="store_true",
                         help="sentence-pair models: each text is FIRST<TAB>SECOND")
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()  # texts may follow --question
     texts = list(args.texts)
     if args.file:
         with open(args.file, encoding="utf-8") as f:

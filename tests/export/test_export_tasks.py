@@ -119,3 +119,34 @@ def test_qa_runners_return_the_keras_answers(tmp_path, run_runner):
         assert [(r["answer"], r["start"], r["end"]) for r in got] == \
             [(w["answer"], w["start"], w["end"]) for w in want]
         assert [r["score"] for r in got] == pytest.approx([w["score"] for w in want], abs=1e-4)
+
+
+def test_xlnet_qa_runners_score_no_answer_at_the_last_token(tmp_path):
+    """XLNet's `<cls>` closes each window; the runners get `cls_position`
+    from export_config.json and answer like Keras. `--question` may come
+    before the contexts."""
+    import subprocess
+    import sys
+
+    from backbones.converters import hf_fixtures as hf
+
+    keras.utils.set_random_seed(0)
+    checkpoint = hf.write_encoder_checkpoint("xlnet", tmp_path / "xlnet")
+    model = kft.QuestionAnswerer.from_pretrained(
+        checkpoint, sequence_length=24, max_question_length=6, doc_stride=4)
+    directory, _, config = export(model, tmp_path)
+    assert config["task_config"]["cls_position"] == "last"
+    contexts = ["the film was bad. it is kim and the film was good.", "it is lee."]
+    want = model.predict(["who is it?"] * 2, contexts)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for runner in ("onnx", "litert"):
+        proc = subprocess.run(
+            [sys.executable, os.path.join(root, "export", f"run_{runner}.py"), directory,
+             "--question", "who is it?", *contexts, "--json"],
+            capture_output=True, text=True, timeout=300,
+            env=dict(os.environ, PYTHONPATH=os.path.join(root, "export")))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        got = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert [(r["answer"], r["start"], r["end"]) for r in got] == \
+            [(w["answer"], w["start"], w["end"]) for w in want]
+        assert [r["score"] for r in got] == pytest.approx([w["score"] for w in want], abs=1e-4)
