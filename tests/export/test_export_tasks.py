@@ -49,6 +49,7 @@ def test_multi_label_runner_applies_the_saved_thresholds(multi_label, runner, ru
     assert config["task_config"]["thresholds"] == pytest.approx([0.5, 0.45, 0.55])
     assert "micro_f1" in report["parity"]["rows"][0]
     want = model.predict_records(TEXTS)
+    assert [w["labels"] for w in want] == model.predict_labels(TEXTS)
     got = run_runner(runner, directory, TEXTS)
     assert [r["labels"] for r in got] == [w["labels"] for w in want]
     for r, w in zip(got, want):

@@ -215,14 +215,19 @@ def test_token_classifier_trains_and_tags_alike_alone_or_batched(checkpoint, mod
                                    probabilities, atol=1e-5)
 
 
-@pytest.mark.slow  # one more model to trace; byte-level BPE offsets
-def test_question_answerer_trains_on_roberta(checkpoint):
-    keras.utils.set_random_seed(0)
+def who_is_it():
+    """16 toy QA examples: "who is it?" about contexts holding "it is NAME."."""
     contexts = ["it is bob. the film was good.", "the film was bad. it is kim.",
                 "a great movie. it is sam.", "it is lee."] * 4
     answers = [[{"text": c.split("it is ")[1][:3], "answer_start": c.index("it is ") + 6}]
                for c in contexts]
-    questions = ["who is it?"] * len(contexts)
+    return ["who is it?"] * len(contexts), contexts, answers
+
+
+@pytest.mark.slow  # one more model to trace; byte-level BPE offsets
+def test_question_answerer_trains_on_roberta(checkpoint):
+    keras.utils.set_random_seed(0)
+    questions, contexts, answers = who_is_it()
     model = kft.QuestionAnswerer.from_pretrained(
         checkpoint("roberta"), sequence_length=24, max_question_length=6, doc_stride=4)
     model.compile(learning_rate=1e-2)
@@ -239,11 +244,7 @@ def test_question_answerer_on_xlnet_scores_no_answer_at_the_last_token(checkpoin
     """XLNet windows are `q <sep> c <sep> <cls>`: right-padded for QA, the
     no-answer target and score sit on each window's last real token."""
     keras.utils.set_random_seed(0)
-    contexts = ["it is bob. the film was good.", "the film was bad. it is kim.",
-                "a great movie. it is sam.", "it is lee."] * 4
-    answers = [[{"text": c.split("it is ")[1][:3], "answer_start": c.index("it is ") + 6}]
-               for c in contexts]
-    questions = ["who is it?"] * len(contexts)
+    questions, contexts, answers = who_is_it()
     model = kft.QuestionAnswerer.from_pretrained(
         checkpoint("xlnet"), sequence_length=24, max_question_length=6, doc_stride=4)
     pre = model.preprocessor
