@@ -261,7 +261,6 @@ class MultiLabelClassifier(Task):
         self.l2 = l2
         self.pooling = pooling
         self.allow_empty_labels = allow_empty_labels
-        self._class_weight = None
 
     def _check_thresholds(self, thresholds):
         k = len(self.label_vocabulary)
@@ -301,7 +300,7 @@ class MultiLabelClassifier(Task):
     def default_metrics(self):
         return [keras.metrics.F1Score(average="micro", threshold=0.5, name="micro_f1")]
 
-    def encode_targets(self, y, source=None):
+    def encode_targets(self, y, class_weight=None, source=None):
         """Label lists (or a multi-hot matrix) -> float32 multi-hot targets.
 
         Raises:
@@ -310,10 +309,10 @@ class MultiLabelClassifier(Task):
                 shape or with values other than 0 and 1.
             ConfigError: `class_weight` was passed to `fit`.
         """
-        if self._class_weight is not None:
+        if class_weight is not None:
             raise ConfigError(
                 "`class_weight` applies to single-label classifiers. Received: "
-                f"class_weight={self._class_weight!r}. Drop it (to weight rare "
+                f"class_weight={class_weight!r}. Drop it (to weight rare "
                 "labels, lower their thresholds or oversample their examples)."
             )
         name = source or "y"

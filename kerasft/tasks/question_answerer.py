@@ -33,7 +33,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerasft.backbones.loader import from_pretrained as load_pretrained
 from kerasft.backbones.loader import max_sequence_length
 from kerasft.data.squad import SquadData
 from kerasft.errors import ConfigError, DataError
@@ -137,6 +136,8 @@ class QuestionAnswerer(Task):
 
     task_name = "question_answerer"
     preprocessor_cls = QuestionAnswererPreprocessor
+    preprocessor_options = ("doc_stride", "max_question_length")
+    default_sequence_length = 384
 
     def __init__(self, backbone, preprocessor, dropout=0.0, l2=0.0,
                  version_2_with_negative=False, n_best_size=20, max_answer_length=30,
@@ -186,27 +187,23 @@ class QuestionAnswerer(Task):
         self.null_score_diff_threshold = float(null_score_diff_threshold)
 
     @classmethod
-    def from_pretrained(cls, source, *, sequence_length=384, backbone_config=None,
-                        doc_stride=None, max_question_length=64, **kwargs):
-        """Builds a question answerer on a pretrained backbone.
+    def build_preprocessor(cls, tokenizer, backbone, sequence_length, doc_stride=None,
+                           max_question_length=64):
+        """`Task.build_preprocessor` with the QA window options.
 
         Args:
-            source: str or path. See `kerasft.from_pretrained`.
-            sequence_length: int. Tokens per window. Defaults to 384.
-            backbone_config: dict or None. Backbone config overrides.
+            sequence_length: int. Tokens per window (`from_pretrained`'s
+                default: 384).
             doc_stride: int or None. Tokens shared by consecutive windows
                 of a long context. None: `min(128, room // 2)`.
             max_question_length: int. Questions are cut to this many
                 tokens. Defaults to 64.
-            **kwargs: constructor arguments (`version_2_with_negative`...).
         """
-        backbone, tokenizer = load_pretrained(source, **(backbone_config or {}))
-        preprocessor = cls.preprocessor_cls(
+        return cls.preprocessor_cls(
             tokenizer, sequence_length=sequence_length,
             max_sequence_length=max_sequence_length(backbone), doc_stride=doc_stride,
             max_question_length=max_question_length,
             segments_from_tokenizer="segment_ids" in backbone.input)
-        return cls(backbone=backbone, preprocessor=preprocessor, **kwargs)
 
     def get_task_config(self):
         return {
@@ -240,10 +237,14 @@ class QuestionAnswerer(Task):
             isinstance(x, tuple) and not all(hasattr(v, "dtype") for v in x))
 
     def make_dataset(self, x, y=None, batch_size=32, shuffle=False, seed=None,
-                     padding="bucket", sample_weight=None, name="x", bucket=None):
+                     padding="bucket", sample_weight=None, class_weight=None, name="x",
+                     bucket=None):
         """Question/context pairs (and answers) -> `(tf.data.Dataset, steps)`
         of windows; `sample_weight` (one per question) goes to its windows.
         `padding`: `"bucket"` (default), `"longest"` or `"max_length"`."""
+        if class_weight is not None:
+            raise ConfigError("Question answering has no classes to weight. Received: "
+                              f"class_weight={class_weight!r}. Pass None.")
         if bucket is not None:
             padding = "bucket" if bucket else "longest"
         if padding not in ("bucket", "longest", "max_length"):
@@ -266,7 +267,7 @@ class QuestionAnswerer(Task):
             shuffle=shuffle, seed=seed, bucket=padding == "bucket",
             pad_multiple=self.preprocessor.sequence_length if padding == "max_length" else 8)
 
-    def fit(self, x=None, y=None, *, validation_data=None, class_weight=None, **kwargs):
+    def fit(self, x=None, y=None, *, validation_data=None, **kwargs):
         """Trains on `(questions, contexts)` and answers, or on a `SquadData`.
 
         Args:
@@ -279,9 +280,6 @@ class QuestionAnswerer(Task):
             validation_data: `(x_val, y_val)` or a `SquadData`.
             **kwargs: see `Task.fit`.
         """
-        if class_weight is not None:
-            raise ConfigError("Question answering has no classes to weight. Received: "
-                              f"class_weight={class_weight!r}. Pass None.")
         if isinstance(x, SquadData):
             x, y = self.inputs_targets(x)
         if isinstance(validation_data, SquadData):

@@ -10,8 +10,6 @@ data switches on early stopping and best-model checkpointing, and
 
 import json
 import os
-import shutil
-import tempfile
 
 import keras
 import numpy as np
@@ -21,45 +19,50 @@ from kerasft.backbones.loader import max_sequence_length
 from kerasft.errors import ConfigError, KerasftError
 from kerasft.preprocessors.text_preprocessor import TextPreprocessor
 from kerasft.tasks.inputs import is_raw_text, split_texts
+from kerasft.tasks.run_hooks import RunHooks
+from kerasft.tasks.saving import CONFIG_FILE, WEIGHTS_FILE, load, register_task, task_class
+from kerasft.training.callbacks import validation_callbacks
 from kerasft.training.optimizers import default_optimizer
+from kerasft.training.strategy import get_strategy
 from kerasft.utils.files import atomic_directory
 from kerasft.version import __version__
 
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.weights.h5"
-_TASKS = {}
+__all__ = ["PADDINGS", "Task", "load", "register_task", "task_class"]
+
 PADDINGS = ("bucket", "longest", "max_length")
 
 
-def register_task(cls):
-    """Class decorator: makes a task loadable by `kerasft.load`."""
-    _TASKS[cls.__name__] = cls
-    return keras.saving.register_keras_serializable(package="kerasft")(cls)
+class Task(RunHooks, keras.Model):
+    """Base class of kerasft task models: backbone + head + preprocessor.
 
+    A new task subclasses `Task`, builds its head in `__init__` (a
+    functional model over `backbone.input`, then `self._attach(backbone,
+    preprocessor)`), registers with `@register_task`, and fills the hooks
+    below (and the run hooks of `RunHooks`, for YAML runs and the CLI).
+    Nothing else in kerasft has to change: runs, the CLI, saving and export
+    call only these hooks.
 
-def task_class(name):
-    """The task class for a class name (`"TextClassifier"`) or a task name
-    (`"text_classifier"`)."""
-    for cls in _TASKS.values():
-        if name in (cls.__name__, cls.task_name):
-            return cls
-    raise ConfigError(
-        f"Unknown task. Received: task={name!r}. Known tasks: "
-        f"{', '.join(sorted(c.task_name for c in _TASKS.values()))}."
-    )
-
-
-class Task(keras.Model):
-    """Base class of kerasft task models. Subclasses build the head."""
+    Class attributes:
+        task_name: str. The `task:` name in run configs and exports.
+        preprocessor_cls: the preprocessor class (`TextPreprocessor` by
+            default); `build_preprocessor` and `kerasft.load` use it.
+        preprocessor_options: tuple of str. Keyword arguments of
+            `from_pretrained`/`from_backbone` that go to
+            `build_preprocessor` rather than to the constructor.
+        default_sequence_length: int. `sequence_length` when none is given.
+        requires_targets: bool. False for tasks that learn from the texts
+            alone (language models).
+    """
 
     task_name = "task"
     preprocessor_cls = TextPreprocessor
-    # False for tasks that learn from the texts alone (language models).
+    preprocessor_options = ()
+    default_sequence_length = 128
     requires_targets = True
 
     # -- construction --------------------------------------------------------
     @classmethod
-    def from_pretrained(cls, source, *, sequence_length=128, backbone_config=None,
+    def from_pretrained(cls, source, *, sequence_length=None, backbone_config=None,
                         strategy=None, **kwargs):
         """Builds the task on a pretrained backbone.
 
@@ -67,101 +70,120 @@ class Task(keras.Model):
             source: str or path. See `kerasft.from_pretrained`: a known name
                 (`"minilm-l6"`), a Hugging Face or keras-hub directory, or an
                 `hf://` / `kaggle://` handle.
-            sequence_length: int. Maximum tokens per example. Defaults to 128.
+            sequence_length: int or None. Maximum tokens per example (per
+                window for windowed tasks). Defaults to the task's
+                `default_sequence_length`.
             backbone_config: dict or None. Backbone config overrides, for
                 example `{"num_layers": 2}`.
             strategy: None, a name (`"mirrored"`, `"multi_worker"`, `"tpu"`)
                 or a `tf.distribute.Strategy`. Model and optimizer are built
                 in its scope; `fit` then trains data-parallel.
-            **kwargs: arguments of the task's constructor (labels, dropout...).
+            **kwargs: the task's constructor arguments (labels, dropout...)
+                and its `preprocessor_options`.
         """
-        from kerasft.training.strategy import get_strategy
-
         with get_strategy(strategy).scope():
             backbone, tokenizer = load_pretrained(source, **(backbone_config or {}))
-            preprocessor = cls.preprocessor_cls(
-                tokenizer,
-                sequence_length=sequence_length,
-                input_names=list(backbone.input),
-                max_sequence_length=max_sequence_length(backbone),
-            )
-            return cls(backbone=backbone, preprocessor=preprocessor, **kwargs)
+            kwargs = {**cls.pretrained_task_kwargs(source, backbone), **kwargs}
+            return cls.from_backbone(backbone, tokenizer, sequence_length=sequence_length,
+                                     **kwargs)
+
+    @classmethod
+    def from_backbone(cls, backbone, tokenizer, *, sequence_length=None, **kwargs):
+        """Builds the task on an in-memory backbone and tokenizer (in the
+        current strategy scope).
+
+        Args:
+            backbone: a keras-hub backbone.
+            tokenizer: `kerasft.Tokenizer`.
+            sequence_length: int or None. See `from_pretrained`.
+            **kwargs: constructor arguments and `preprocessor_options`.
+        """
+        options = {k: kwargs.pop(k) for k in cls.preprocessor_options if k in kwargs}
+        preprocessor = cls.build_preprocessor(
+            tokenizer, backbone, sequence_length=sequence_length or cls.default_sequence_length,
+            **options)
+        return cls(backbone=backbone, preprocessor=preprocessor, **kwargs)
+
+    @classmethod
+    def build_preprocessor(cls, tokenizer, backbone, sequence_length, **options):
+        """The task's preprocessor for `backbone` (hook).
+
+        Args:
+            tokenizer: `kerasft.Tokenizer`.
+            backbone: the backbone the task is built on.
+            sequence_length: int. Tokens per example.
+            **options: the task's `preprocessor_options`.
+        """
+        return cls.preprocessor_cls(
+            tokenizer, sequence_length=sequence_length, input_names=list(backbone.input),
+            max_sequence_length=max_sequence_length(backbone), **options)
+
+    @classmethod
+    def pretrained_task_kwargs(cls, source, backbone):
+        """Constructor arguments read from the checkpoint (hook; explicit
+        arguments win). Default: none."""
+        return {}
 
     def _attach(self, backbone, preprocessor):
         self.backbone = backbone
         self.preprocessor = preprocessor
         self._kft_compile_args = None
 
-    # -- task hooks (subclasses override) ------------------------------------
-    def encode_targets(self, y, source=None):
-        """Raw targets -> `(targets, sample_weight_or_None)`."""
+    # -- training hooks --------------------------------------------------------
+    def encode_targets(self, y, class_weight=None, source=None):
+        """Raw targets -> `(targets, sample_weight or None)` (hook).
+
+        Args:
+            y: the targets as the user gave them (label names, values,
+                tags...).
+            class_weight: `fit`'s `class_weight` (`"balanced"`, a dict
+                label -> weight, or None). Tasks that cannot weight classes
+                raise a `KerasftError` when it is not None.
+            source: str or None. Where `y` came from, for error messages.
+        """
         raise NotImplementedError
 
     def default_loss(self):
+        """The loss `compile(loss="auto")` uses (hook)."""
         raise NotImplementedError
 
     def default_metrics(self):
+        """The metrics `compile(metrics="auto")` uses (hook). Default: none."""
         return []
 
     def get_task_config(self):
-        """Constructor arguments other than backbone and preprocessor."""
+        """Constructor arguments other than backbone and preprocessor
+        (hook); saved with the model and passed back by `kerasft.load`."""
         return {}
 
-    # -- hooks used by runs (CLI/YAML) ---------------------------------------
-    @classmethod
-    def read_data(cls, path, data_config, require_labels=True):
-        """Reads one data file for this task (default: CSV/TSV/JSONL texts)."""
-        from kerasft.data.readers import read_texts
-
-        return read_texts(
-            path, text_column=data_config["text_column"],
-            label_column=data_config["label_column"] if require_labels else None,
-            text_pair_column=data_config["text_pair_column"],
-            encoding=data_config["encoding"], require_labels=require_labels)
-
-    @classmethod
-    def split_data(cls, data, fraction, seed):
-        """Splits off `fraction` of `data`; returns `(rest, part)`."""
-        from kerasft.data.splits import train_test_split
-
-        return train_test_split(data, test_size=fraction, seed=seed)
-
-    @classmethod
-    def inputs_targets(cls, data):
-        """`(x, y)` for `fit`/`evaluate_report` from what `read_data` returns."""
-        x = data.texts if data.pairs is None else (data.texts, data.pairs)
-        return x, data.labels
-
-    @classmethod
-    def parity_inputs(cls, x, y):
-        """`(texts, labels)` for the export parity gate from `fit`-style
-        `(x, y)`: texts (or `(first, second)` tuples) and labels the task's
-        `ExportSpec.metric` reads."""
-        if isinstance(x, tuple) and len(x) == 2:
-            return list(zip(*x)), y
-        return list(x), y
-
-    @classmethod
-    def task_kwargs_from_data(cls, train):
-        """Constructor arguments learnt from the training data (labels...)."""
-        return {}
-
-    @classmethod
-    def task_kwargs_from_config(cls, model_config):
-        """Constructor arguments from a run config's `model:` section."""
-        return dict(model_config)
+    def save_extras(self, directory):
+        """Writes task files beside the weights (label vocabulary...) (hook)."""
 
     def _is_raw_input(self, x):
         """Whether `fit`/`evaluate`/`predict` treat `x` as raw inputs to
-        preprocess (default: texts or text pairs)."""
+        preprocess (hook; default: texts or text pairs)."""
         return is_raw_text(x)
+
+    # -- results hooks ---------------------------------------------------------
+    def predict_records(self, x, batch_size=32):
+        """JSON-ready predictions, one dict per input (hook; the CLI's
+        `predict` prints them)."""
+        raise NotImplementedError
+
+    def evaluate_report(self, x, y, output_dir=None, batch_size=32):
+        """The task's evaluation report on raw inputs and true targets
+        (hook): a JSON-ready dict, also written to `output_dir` (metrics.json
+        and plots) when given."""
+        raise NotImplementedError
 
     @staticmethod
     def format_report(report):
+        """The report as the CLI prints it (hook; default: JSON)."""
         return json.dumps(report, indent=2, default=str)
 
-    def predict_records(self, x, batch_size=32):
-        """JSON-ready predictions, one dict per input (used by the CLI)."""
+    def export_spec(self, tokenizer=None, sequence_length=None):
+        """The `kerasft.export.ExportSpec` describing this model to the
+        exporter and the parity gate (hook)."""
         raise NotImplementedError
 
     # -- data ----------------------------------------------------------------
@@ -170,7 +192,7 @@ class Task(keras.Model):
         return self.preprocessor.encode(texts, pairs, progress=progress)
 
     def make_dataset(self, x, y=None, batch_size=32, shuffle=False, seed=None,
-                     padding="bucket", sample_weight=None, name="x"):
+                     padding="bucket", sample_weight=None, class_weight=None, name="x"):
         """Raw inputs (and targets) -> `(tf.data.Dataset, num_batches)`.
 
         Args:
@@ -186,7 +208,7 @@ class Task(keras.Model):
         features = self._features(x, name)
         targets = None
         if y is not None:
-            targets, weights = self.encode_targets(y)
+            targets, weights = self.encode_targets(y, class_weight=class_weight)
             n = len(features["token_ids"])
             if len(targets) != n:
                 raise KerasftError(
@@ -274,13 +296,9 @@ class Task(keras.Model):
                                shuffle=shuffle, **kwargs)
         if y is None and self.requires_targets:
             raise KerasftError("`fit` on raw texts needs targets. Received: y=None.")
-        self._class_weight = class_weight
-        try:
-            train, steps = self.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle,
-                                             seed=seed, sample_weight=sample_weight,
-                                             padding=padding)
-        finally:
-            self._class_weight = None
+        train, steps = self.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle,
+                                         seed=seed, sample_weight=sample_weight,
+                                         class_weight=class_weight, padding=padding)
         val = None
         callbacks = list(callbacks or [])
         if validation_data is not None:
@@ -289,16 +307,9 @@ class Task(keras.Model):
                                            batch_size=batch_size, name="validation x")
             else:
                 val = validation_data
-            if early_stopping_patience is not None:
-                callbacks.append(keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=early_stopping_patience,
-                    restore_best_weights=True))
-            checkpoint_dir = checkpoint_dir or tempfile.mkdtemp(prefix="kerasft-ckpt-")
-            os.makedirs(checkpoint_dir, exist_ok=True)
-            self.best_checkpoint_ = os.path.join(checkpoint_dir, "best.weights.h5")
-            callbacks.append(keras.callbacks.ModelCheckpoint(
-                self.best_checkpoint_, monitor="val_loss", save_best_only=True,
-                save_weights_only=True))
+            extra, self.best_checkpoint_ = validation_callbacks(
+                early_stopping_patience, checkpoint_dir)
+            callbacks.extend(extra)
         if self._kft_compile_args is None:
             self.compile()
         self._compile_for_steps(steps * epochs)
@@ -386,27 +397,3 @@ class Task(keras.Model):
 
         return export_model(self, directory, formats=formats,
                             quantization=quantization, **kwargs)
-
-
-def load(directory):
-    """Loads a task model saved with `Task.save`.
-
-    Raises:
-        ConfigError: the directory is not a saved kerasft model.
-    """
-    path = os.path.join(directory, CONFIG_FILE)
-    if not os.path.isfile(path) or not os.path.isfile(os.path.join(directory, WEIGHTS_FILE)):
-        raise ConfigError(
-            f"{directory} is not a saved kerasft model: expected {CONFIG_FILE} and "
-            f"{WEIGHTS_FILE}. Save one with `model.save(directory)`."
-        )
-    with open(path, encoding="utf-8") as f:
-        config = json.load(f)
-    cls = task_class(config.get("task"))
-    backbone = keras.saving.deserialize_keras_object(config["backbone"])
-    preprocessor = cls.preprocessor_cls.load(directory)
-    model = cls(backbone=backbone, preprocessor=preprocessor, **config["task_config"])
-    model.load_weights(os.path.join(directory, WEIGHTS_FILE))
-    return model
-
-

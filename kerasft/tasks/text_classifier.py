@@ -81,7 +81,6 @@ class TextClassifier(Task):
         self.dropout = dropout
         self.l2 = l2
         self.pooling = pooling
-        self._class_weight = None
 
     def get_task_config(self):
         return {
@@ -97,11 +96,11 @@ class TextClassifier(Task):
     def default_metrics(self):
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
 
-    def encode_targets(self, y, source=None):
+    def encode_targets(self, y, class_weight=None, source=None):
         ids = self.label_vocabulary.encode(list(y), source=source)
         weights = None
-        if self._class_weight is not None:
-            weights = self._sample_weights(ids, self._class_weight)
+        if class_weight is not None:
+            weights = self._sample_weights(ids, class_weight)
         return ids, weights
 
     def _sample_weights(self, ids, class_weight):

@@ -212,7 +212,6 @@ class TextRegressor(Task):
         self.l2 = l2
         self.pooling = pooling
         self._scaling = scaling
-        self._class_weight = None
 
     @staticmethod
     def _statistic(values, k, name, default):
@@ -249,7 +248,7 @@ class TextRegressor(Task):
         return [keras.metrics.MeanSquaredError(name="mse"),
                 keras.metrics.MeanAbsoluteError(name="mae")]
 
-    def encode_targets(self, y, source=None):
+    def encode_targets(self, y, class_weight=None, source=None):
         """Numbers (one target) or rows of numbers -> float32 `(n, num_targets)`.
 
         Raises:
@@ -257,10 +256,10 @@ class TextRegressor(Task):
                 or the wrong number of targets per example.
             ConfigError: `class_weight` was passed to `fit`.
         """
-        if self._class_weight is not None:
+        if class_weight is not None:
             raise ConfigError(
                 "`class_weight` applies to classifiers. Received: class_weight="
-                f"{self._class_weight!r}. Drop it, or pass sample_weight."
+                f"{class_weight!r}. Drop it, or pass sample_weight."
             )
         name = source or "y"
         try:

@@ -53,6 +53,9 @@ class TokenClassifier(Task):
 
     task_name = "token_classifier"
     preprocessor_cls = TokenClassifierPreprocessor
+    # window_overlap: int or None. Sub-tokens shared by consecutive windows
+    # of sentences longer than `sequence_length`; None: half a window.
+    preprocessor_options = ("window_overlap",)
 
     def __init__(self, backbone, preprocessor, tags, dropout=0.1, l2=0.0, **kwargs):
         from kerasft.data.label_vocabulary import LabelVocabulary
@@ -81,27 +84,6 @@ class TokenClassifier(Task):
         self.label_vocabulary = LabelVocabulary(tags)
         self.dropout = dropout
         self.l2 = l2
-        self._class_weight = None
-
-    @classmethod
-    def from_pretrained(cls, source, *, sequence_length=128, backbone_config=None,
-                        window_overlap=None, **kwargs):
-        """Builds the task on a pretrained backbone (see `Task.from_pretrained`).
-
-        Args:
-            window_overlap: int or None. Sub-tokens shared by consecutive
-                windows of sentences longer than `sequence_length`. Defaults
-                to None: half a window.
-            **kwargs: `tags`, `dropout`, `l2`.
-        """
-        model = super().from_pretrained(source, sequence_length=sequence_length,
-                                        backbone_config=backbone_config, **kwargs)
-        if window_overlap is not None:
-            p = model.preprocessor
-            model.preprocessor = cls.preprocessor_cls(
-                p.tokenizer, p.sequence_length, p.input_names, p.max_sequence_length,
-                window_overlap=window_overlap)
-        return model
 
     @staticmethod
     def _check_tags(tags):
@@ -160,7 +142,7 @@ class TokenClassifier(Task):
         split = [ner_decoding.split_words(t) for t in texts]
         return [w for w, _ in split], [o for _, o in split]
 
-    def encode_targets(self, y, source=None):
+    def encode_targets(self, y, class_weight=None, source=None):
         """Tag lists (any scheme) -> list of tag-id arrays, one per sentence.
 
         Raises:
@@ -186,17 +168,17 @@ class TokenClassifier(Task):
         return ids, None
 
     def make_dataset(self, x, y=None, batch_size=32, shuffle=False, seed=None,
-                     padding="bucket", sample_weight=None, name="x"):
+                     padding="bucket", sample_weight=None, class_weight=None, name="x"):
         """Pre-split sentences (and tags) -> `(tf.data.Dataset, num_batches)`.
 
         One element per window; targets are per-token tag ids with -100 where
         no word is labelled. `padding` is `"bucket"`, `"longest"` or
         `"max_length"` (see `Task.make_dataset`).
         """
-        if self._class_weight is not None or sample_weight is not None:
+        if class_weight is not None or sample_weight is not None:
             raise ConfigError(
                 "TokenClassifier does not take class_weight or sample_weight. "
-                f"Received: class_weight={self._class_weight!r}. Drop it."
+                f"Received: class_weight={class_weight!r}. Drop it."
             )
         if padding not in PADDINGS:
             raise ConfigError(

@@ -167,9 +167,8 @@ def test_target_errors():
     permissive = make_model(allow_empty_labels=True)
     targets, _ = permissive.encode_targets([["sport"], []])
     assert targets.tolist() == [[0, 0, 1], [0, 0, 0]]
-    model._class_weight = "balanced"
     with pytest.raises(ConfigError, match="class_weight"):
-        model.encode_targets([["sport"]])
+        model.encode_targets([["sport"]], class_weight="balanced")
 
 
 def test_config_errors():

@@ -143,12 +143,12 @@ def test_default_compile_is_adamw_with_schedule_and_no_decay_on_norms():
 
 def test_class_weight_balanced_becomes_sample_weights():
     model = make_model()
-    model._class_weight = "balanced"
-    ids, weights = model.encode_targets(["pos", "neg", "neg", "neg"])
+    ids, weights = model.encode_targets(["pos", "neg", "neg", "neg"], class_weight="balanced")
     np.testing.assert_allclose(weights, [2.0, 2 / 3, 2 / 3, 2 / 3], rtol=1e-6)
-    model._class_weight = {"pos": 5.0}
-    _, weights = model.encode_targets(["pos", "neg"])
+    _, weights = model.encode_targets(["pos", "neg"], class_weight={"pos": 5.0})
     np.testing.assert_allclose(weights, [5.0, 1.0])
+    assert model.encode_targets(["pos", "neg"])[1] is None
+    assert not hasattr(model, "_class_weight")  # no side channel (issue 9)
 
 
 def test_l2_and_dropout_in_head():

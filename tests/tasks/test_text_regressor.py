@@ -125,9 +125,10 @@ def test_target_errors():
         model.encode_targets([[1.0, 2.0]])
     with pytest.raises(DataError, match="number"):
         model.encode_targets(["high"])
-    model._class_weight = "balanced"
     with pytest.raises(ConfigError, match="class_weight"):
-        model.encode_targets([1.0])
+        model.encode_targets([1.0], class_weight="balanced")
+    with pytest.raises(ConfigError, match="class_weight"):
+        model.fit(["good", "bad"], [1.0, 2.0], class_weight="balanced", verbose=0)
 
 
 def test_config_errors():

@@ -46,6 +46,32 @@ WORKER = textwrap.dedent("""
                       "loss": history.history["loss"]}))
 """)
 
+QA_MIRRORED = textwrap.dedent("""
+    import json, sys
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import kerasft as kft
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    model = kft.QuestionAnswerer.from_pretrained(
+        "tiny-bert", sequence_length=32, doc_stride=8, max_question_length=8,
+        strategy=strategy)
+    contexts = ["it is bob. the film was good.", "the film was bad. it is kim."] * 4
+    answers = [{"text": c.split("it is ")[1][:3], "answer_start": c.index("it is ") + 6}
+               for c in contexts]
+    model.compile(learning_rate=3e-3)
+    history = model.fit((["who is it?"] * 8, contexts), answers, epochs=2, batch_size=4,
+                        verbose=0)
+    print(json.dumps({
+        "replicas": model.distribute_strategy.num_replicas_in_sync,
+        "built_under": type(model.distribute_strategy).__name__,
+        "mirrored_weights": all(isinstance(v.value, tf.distribute.DistributedValues)
+                                for v in model.trainable_variables),
+        "steps": int(model.optimizer.iterations.numpy()),
+        "loss": history.history["loss"]}))
+""")
+
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -60,6 +86,19 @@ def test_mirrored_strategy_trains_on_two_replicas():
     out = _last_json(result.stdout)
     assert out["replicas"] == 2
     assert out["loss"][-1] < out["loss"][0]
+
+
+def test_question_answerer_builds_and_trains_under_the_given_strategy():
+    # QuestionAnswerer.from_pretrained used to drop `strategy=` (issue 9).
+    result = subprocess.run([sys.executable, "-c", QA_MIRRORED],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = _last_json(result.stdout)
+    assert out["built_under"] == "MirroredStrategy"
+    assert out["replicas"] == 2
+    assert out["mirrored_weights"] is True
+    assert out["steps"] == 4  # 8 windows, global batch 4, 2 epochs
+    assert all(loss == loss for loss in out["loss"])
 
 
 def _free_ports(n):

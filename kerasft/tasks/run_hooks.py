@@ -1,0 +1,57 @@
+"""`RunHooks`: how a task reads, splits and hands over the data of a YAML
+run or CLI call. `Task` inherits them; tasks override what differs."""
+
+from kerasft.data.readers import read_texts
+from kerasft.data.splits import train_test_split
+
+
+class RunHooks:
+    """The hooks `kerasft.runs` and the CLI call on a task class."""
+
+    @classmethod
+    def model_config_defaults(cls):
+        """Defaults of the run config's `model:` keys this task adds (hook),
+        so they are known keys (`model.doc_stride: 96`). Default: none."""
+        return {}
+
+    @classmethod
+    def read_data(cls, path, data_config, require_labels=True):
+        """Reads one data file for this task (hook; default: CSV/TSV/JSONL
+        texts with a label column)."""
+        return read_texts(
+            path, text_column=data_config["text_column"],
+            label_column=data_config["label_column"] if require_labels else None,
+            text_pair_column=data_config["text_pair_column"],
+            encoding=data_config["encoding"], require_labels=require_labels)
+
+    @classmethod
+    def split_data(cls, data, fraction, seed):
+        """Splits off `fraction` of `data`; returns `(rest, part)` (hook)."""
+        return train_test_split(data, test_size=fraction, seed=seed)
+
+    @classmethod
+    def inputs_targets(cls, data):
+        """`(x, y)` for `fit`/`evaluate_report` from what `read_data`
+        returns (hook)."""
+        x = data.texts if data.pairs is None else (data.texts, data.pairs)
+        return x, data.labels
+
+    @classmethod
+    def parity_inputs(cls, x, y):
+        """`(texts, labels)` for the export parity gate from `fit`-style
+        `(x, y)` (hook): texts (or `(first, second)` tuples) and labels the
+        task's `ExportSpec.metric` reads."""
+        if isinstance(x, tuple) and len(x) == 2:
+            return list(zip(*x)), y
+        return list(x), y
+
+    @classmethod
+    def task_kwargs_from_data(cls, train):
+        """Constructor arguments learnt from the training data (labels...)
+        (hook)."""
+        return {}
+
+    @classmethod
+    def task_kwargs_from_config(cls, model_config):
+        """Constructor arguments from a run config's `model:` section (hook)."""
+        return dict(model_config)
