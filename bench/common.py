@@ -14,6 +14,18 @@ import keras
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
+def data_path(*parts):
+    """A path in the external benchmark data: `KERASFT_TEST_DATA` if set, else
+    ../shared/data beside the checkout (read in place, never copied)."""
+    root = os.environ.get("KERASFT_TEST_DATA") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
+    path = os.path.join(os.path.abspath(root), *parts)
+    if not os.path.exists(path):
+        sys.exit(f"error: {path} not found. Set KERASFT_TEST_DATA=DIR to the folder that "
+                 "holds the benchmark data sets, or put it at ../shared/data.")
+    return path
+
+
 class EpochTimer(keras.callbacks.Callback):
     """Wall time and process CPU time of each training epoch.
 

@@ -24,13 +24,14 @@ import sys
 import tempfile
 import time
 
-DATA = os.environ.get("KERASFT_SST2", "/work/shared/data/glue_sst2")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import data_path  # noqa: E402
 LABELS = ["negative", "positive"]
 
 
 def read_sst2(split, n):
-    path = os.path.join(DATA, f"{split}.tsv")
+    path = data_path("glue_sst2", f"{split}.tsv")
     with open(path, encoding="utf-8") as f:
         rows = [line.rstrip("\n").split("\t") for line in f][1:n + 1]
     return [r[0] for r in rows], [LABELS[int(r[1])] for r in rows]

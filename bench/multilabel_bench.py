@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import (add_system_arguments, print_table, run_isolated,  # noqa: E402
+from common import (data_path, add_system_arguments, print_table, run_isolated,  # noqa: E402
                     torch_mean_pooling_model, torch_optimizer, torch_step, write_results)
 
 import kerasft as kft  # noqa: E402
@@ -41,8 +41,7 @@ from kerasft.backbones.presets import preset_directory  # noqa: E402
 from kerasft.evaluation import multi_label_report, tune_thresholds  # noqa: E402
 from kerasft.tasks import read_multi_label  # noqa: E402
 
-GOEMOTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
-                          "data", "goemotions")
+GOEMOTIONS = data_path("goemotions")
 
 
 def read(folder, split):

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import (EpochTimer, add_system_arguments, print_table,  # noqa: E402
+from common import (data_path, EpochTimer, add_system_arguments, print_table,  # noqa: E402
                     run_isolated, torch_optimizer, torch_step, write_results)
 
 import kerasft as kft  # noqa: E402
@@ -37,8 +37,7 @@ from kerasft.backbones.presets import preset_directory  # noqa: E402
 from kerasft.data import entity_types, iob2_tags, read_conll  # noqa: E402
 from kerasft.evaluation.ner import ner_report  # noqa: E402
 
-CONLL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
-                     "conll2003")
+CONLL = data_path("conll2003")
 
 
 def run_kerasft(train, test, tags, args):

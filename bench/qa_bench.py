@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import (EpochTimer, add_system_arguments, print_table,  # noqa: E402
+from common import (data_path, EpochTimer, add_system_arguments, print_table,  # noqa: E402
                     run_isolated, torch_optimizer, torch_step, write_results)
 
 import kerasft as kft  # noqa: E402
@@ -53,8 +53,7 @@ from kerasft.tasks.qa_decoding import decode_answers  # noqa: E402
 from kerasft.tokenizers import Tokenizer  # noqa: E402
 
 SYSTEMS = ("kerasft", "transformers+torch")
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
-                    "squad_v1.1")
+DATA = data_path("squad_v1.1")
 
 
 def slices(args):

@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import (add_system_arguments, print_table, run_isolated,  # noqa: E402
+from common import (data_path, add_system_arguments, print_table, run_isolated,  # noqa: E402
                     torch_mean_pooling_model, torch_optimizer, torch_step, write_results)
 
 import kerasft as kft  # noqa: E402
@@ -36,8 +36,7 @@ from kerasft.backbones.presets import preset_directory  # noqa: E402
 from kerasft.evaluation import regression_report  # noqa: E402
 from kerasft.tasks import read_stsb  # noqa: E402
 
-STSB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
-                    "data", "stsb")
+STSB = data_path("stsb")
 
 
 def run_kerasft(train, test, args):

@@ -24,14 +24,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import EpochTimer, load_average, print_table, write_results  # noqa: E402
+from common import EpochTimer, data_path, load_average, print_table, write_results  # noqa: E402
 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
 from kerasft.data.splits import train_test_split  # noqa: E402
 from kerasft.datasets import load_bbc_news  # noqa: E402
 
-SST2 = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "glue_sst2", "train.tsv")
+SST2 = ("glue_sst2", "train.tsv")  # in the external data; see common.data_path
 
 
 def bbc_split(seed, max_train=None):
@@ -174,7 +174,7 @@ def main():
     if not args.skip_buckets:
         from kerasft.data.readers import read_texts
 
-        sst = read_texts(pd_read_sst2(SST2, args.bucket_examples), text_column="sentence")
+        sst = read_texts(pd_read_sst2(data_path(*SST2), args.bucket_examples), text_column="sentence")
         tokens = kft.from_pretrained("minilm-l6")[1].encode(sst.texts, sequence_length=args.sequence_length)
         lengths = np.array([len(t) for t in tokens["token_ids"]])
         rows = []

@@ -5,8 +5,6 @@ import pytest
 from kerasft.data.conll import TagLists, read_conll, split_token_data, token_data
 from kerasft.errors import DataError
 
-CONLL = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "conll2003")
-
 SAMPLE = """-DOCSTART- -X- -X- O
 
 EU NNP B-NP B-ORG
@@ -138,8 +136,8 @@ def test_split_is_seeded_and_disjoint(tmp_path):
         split_token_data(data, 1.0)
 
 
-def test_real_conll2003_counts():
-    train = read_conll(os.path.join(CONLL, "train.txt"))
+def test_real_conll2003_counts(shared_data):
+    train = read_conll(shared_data("conll2003", "train.txt"))
     assert len(train) == 14041
     assert sum(len(t) for t in train.tokens) == 203621
     assert sum(t == "B-PER" for tags in train.tags for t in tags) == 6600

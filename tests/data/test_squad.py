@@ -6,8 +6,6 @@ import pytest
 from kerasft.data.squad import SquadData, read_squad, split_squad
 from kerasft.errors import DataError
 
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data",
-                      "squad_v1.1")
 CONTEXT = "Paris is the capital of France. It is on the Seine."
 
 
@@ -140,9 +138,9 @@ def test_split_by_article_never_shares_a_paragraph(tmp_path):
         split_squad(data, 1.5)
 
 
-def test_shared_squad_slices():
-    train = read_squad(os.path.join(SHARED, "train.json"))
-    evaluation = read_squad(os.path.join(SHARED, "eval.json"))
+def test_shared_squad_slices(shared_data):
+    train = read_squad(shared_data("squad_v1.1", "train.json"))
+    evaluation = read_squad(shared_data("squad_v1.1", "eval.json"))
     assert (len(train), len(evaluation)) == (7235, 1746)
     assert len(set(train.titles)) == 32 and len(set(evaluation.titles)) == 8
     assert not set(train.titles) & set(evaluation.titles)

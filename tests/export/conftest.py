@@ -9,15 +9,11 @@ import sys
 import numpy as np
 import pytest
 
-SST2 = "/work/shared/data/glue_sst2"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def read_sst2(split, n, start=0):
-    """`n` (text, label) pairs of SST-2, read by path (never copied)."""
-    path = os.path.join(SST2, f"{split}.tsv")
-    if not os.path.isfile(path):
-        pytest.skip(f"SST-2 not found at {path}")
+def read_sst2(path, n, start=0):
+    """`n` (text, label) pairs of the SST-2 file at `path`, read in place."""
     with open(path, encoding="utf-8") as f:
         rows = [line.rstrip("\n").split("\t") for line in f][1 + start:1 + start + n]
     return [r[0] for r in rows], [("negative", "positive")[int(r[1])] for r in rows]
@@ -45,9 +41,11 @@ def fit_head(model, texts, labels):
 
 
 @pytest.fixture(scope="session")
-def sst2():
-    """`sst2(split, n, start=0)` -> (texts, labels) read from the shared data."""
-    return read_sst2
+def sst2(shared_data):
+    """`sst2(split, n, start=0)` -> (texts, labels) read from the external
+    test data (see `shared_data` in tests/conftest.py)."""
+    return lambda split, n, start=0: read_sst2(shared_data("glue_sst2", f"{split}.tsv"), n,
+                                               start)
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,6 @@ from kerasft.preprocessors.question_answerer_preprocessor import (
 from kerasft.tasks.qa_decoding import segments_from_context, window_encodings
 from kerasft.tokenizers import Tokenizer
 
-EVAL = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data",
-                    "squad_v1.1", "eval.json")
 CONTEXT = ("the film was good. it is not bad. a great movie. the sport was great. "
            "and it was bob who did it.")
 QUESTION = "who did it?"
@@ -155,10 +153,10 @@ def test_save_load_keeps_window_settings(tmp_path):
     assert (loaded.doc_stride, loaded.max_question_length, loaded.sequence_length) == (5, 7, 24)
 
 
-def test_real_squad_answers_map_back_through_minilm_offsets():
+def test_real_squad_answers_map_back_through_minilm_offsets(shared_data):
     """On real SQuAD text with the MiniLM WordPiece tokenizer, the target
     tokens of (nearly) every answer give back exactly the answer text."""
-    data = read_squad(EVAL).subset(range(300))
+    data = read_squad(shared_data("squad_v1.1", "eval.json")).subset(range(300))
     tokenizer = Tokenizer.from_directory(preset_directory("minilm-l6"))
     pre = QuestionAnswererPreprocessor(tokenizer, sequence_length=128, doc_stride=32)
     windows = pre.encode_windows(data.questions, data.contexts)

@@ -14,7 +14,6 @@ from kerasft.tasks import read_multi_label
 LABELS = ["cinema", "money", "sport"]
 TOPICS = {"cinema": ["film", "movie"], "money": ["market"], "sport": ["sport", "team"]}
 FILLER = ["the", "a", "is", "good", "bad", "it", "was", "great", "of"]
-GOEMOTIONS = "/work/shared/data/goemotions"
 
 
 def toy_topics(n, seed):
@@ -287,9 +286,9 @@ def test_yaml_run_evaluate_and_predict(tmp_path, capsys):
 # --- real data ---
 
 
-@pytest.mark.skipif(not os.path.isdir(GOEMOTIONS), reason="GoEmotions data not present")
 @pytest.mark.slow
-def test_minilm_2_layers_on_goemotions_slice():
+def test_minilm_2_layers_on_goemotions_slice(shared_data):
+    GOEMOTIONS = shared_data("goemotions")
     train = read_multi_label(f"{GOEMOTIONS}/train.tsv", text_column=0, label_column=1,
                              header=False, label_names=f"{GOEMOTIONS}/labels.txt")
     dev = read_multi_label(f"{GOEMOTIONS}/dev.tsv", text_column=0, label_column=1,
@@ -308,9 +307,9 @@ def test_minilm_2_layers_on_goemotions_slice():
     assert report["micro"]["f1"] >= 0.35, report["micro"]
 
 
-@pytest.mark.skipif(not os.path.isdir(GOEMOTIONS), reason="GoEmotions data not present")
 @pytest.mark.slow  # reads the GoEmotions files and trains a tiny model end to end
-def test_sample_script_runs(tmp_path, monkeypatch):
+def test_sample_script_runs(tmp_path, monkeypatch, shared_data):
+    GOEMOTIONS = shared_data("goemotions")
     import runpy
     import sys
 

@@ -10,7 +10,6 @@ import pytest
 import kerasft as kft
 from kerasft.evaluation.squad import squad_report
 
-SQUAD = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "squad_v1.1")
 from kerasft.data.squad import SquadData, read_squad
 from kerasft.errors import ConfigError, DataError
 from kerasft.tasks import qa_decoding
@@ -343,14 +342,14 @@ def test_v2_data_makes_a_v2_model(tmp_path):
 
 
 @pytest.mark.slow
-def test_real_squad_minilm_2_layers_learns():
+def test_real_squad_minilm_2_layers_learns(shared_data):
     """2-layer MiniLM, 600 SQuAD questions, 2 epochs (about 2 CPU-minutes):
     clearly better than the first words of the context (as many as the gold
     answer has), a baseline that knows the answer length. Measured: F1 11.0,
     EM 3.7 against 5.7 / 1.7."""
     rng = np.random.RandomState(0)
-    train = read_squad(os.path.join(SQUAD, "train.json"))
-    evaluation = read_squad(os.path.join(SQUAD, "eval.json"))
+    train = read_squad(shared_data("squad_v1.1", "train.json"))
+    evaluation = read_squad(shared_data("squad_v1.1", "eval.json"))
     train = train.subset(sorted(rng.choice(len(train), 600, replace=False)))
     evaluation = evaluation.subset(sorted(rng.choice(len(evaluation), 300, replace=False)))
     keras.utils.set_random_seed(0)

@@ -17,7 +17,6 @@ from kerasft.data.po_files import django_po_file, read_po_pairs
 from kerasft.errors import ConfigError, DataError
 from kerasft.tasks.seq2seq_lm import Seq2SeqLM
 
-MULTI30K = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "multi30k")
 
 
 def django_pairs(n=8, max_chars=30):
@@ -114,8 +113,8 @@ def test_evaluate_report(trained, tmp_path):
     assert beam["num_sentences"] == 4
 
 
-@pytest.mark.skipif(not os.path.isdir(MULTI30K), reason="needs ../shared/data/multi30k")
-def test_held_out_multi30k_report(trained):
+def test_held_out_multi30k_report(trained, shared_data):
+    MULTI30K = shared_data("multi30k")
     model, _, _, _ = trained
     with open(os.path.join(MULTI30K, "val.en"), encoding="utf-8") as f:
         english = [next(f).strip() for _ in range(4)]

@@ -12,7 +12,6 @@ from kerasft.tasks import read_regression, read_stsb
 
 WEIGHTS = {"good": 1.0, "great": 2.0, "bad": -1.0, "not": -0.5}
 FILLER = ["the", "a", "is", "it", "was", "film", "movie"]
-STSB = "/work/shared/data/stsb"
 
 
 def toy_scores(n, seed, offset=1000.0, scale=100.0):
@@ -186,8 +185,8 @@ def test_read_stsb_layout(tmp_path):
         read_stsb(bad)
 
 
-@pytest.mark.skipif(not os.path.isdir(STSB), reason="STS-B data not present")
-def test_read_real_stsb_files():
+def test_read_real_stsb_files(shared_data):
+    STSB = shared_data("stsb")
     for name, rows in (("sts-train.csv", 5749), ("sts-dev.csv", 1500), ("sts-test.csv", 1379)):
         data = read_stsb(os.path.join(STSB, name))
         assert len(data) == len(data.pairs) == len(data.labels) == rows
@@ -231,9 +230,9 @@ def test_yaml_run_evaluate_and_predict(tmp_path, capsys):
 # --- real data ---
 
 
-@pytest.mark.skipif(not os.path.isdir(STSB), reason="STS-B data not present")
 @pytest.mark.slow
-def test_minilm_2_layers_on_stsb_slice():
+def test_minilm_2_layers_on_stsb_slice(shared_data):
+    STSB = shared_data("stsb")
     train = read_stsb(os.path.join(STSB, "sts-train.csv"))
     dev = read_stsb(os.path.join(STSB, "sts-dev.csv"))
     model = kft.TextRegressor.from_pretrained(
@@ -246,9 +245,9 @@ def test_minilm_2_layers_on_stsb_slice():
     assert report["per_target"]["similarity"]["spearman"] >= 0.5, report
 
 
-@pytest.mark.skipif(not os.path.isdir(STSB), reason="STS-B data not present")
 @pytest.mark.slow  # reads the STS-B files and trains a tiny model end to end
-def test_sample_script_runs(tmp_path, monkeypatch):
+def test_sample_script_runs(tmp_path, monkeypatch, shared_data):
+    STSB = shared_data("stsb")
     import runpy
     import sys
 

@@ -17,7 +17,6 @@ from kerasft.metrics import MaskedTokenAccuracy
 from kerasft.tasks.token_classifier import TokenClassifier
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
-CONLL = os.path.join(ROOT, "..", "shared", "data", "conll2003")
 PEOPLE = [["bob"], ["kim"], ["sam"], ["bob", "smith"]]
 PLACES = [["paris"], ["rome"], ["oslo"], ["new", "york"]]
 TEMPLATES = [["{P}", "is", "in", "{L}"], ["the", "team", "of", "{P}", "was", "good"],
@@ -313,11 +312,11 @@ def test_sample_script_runs(tmp_path, monkeypatch):
     assert (tmp_path / "ner" / "model" / "config.json").is_file()
 
 
-def test_real_conll_minilm_learns():
+def test_real_conll_minilm_learns(shared_data):
     """2-layer MiniLM on 600 CoNLL-2003 sentences: entity F1 clearly above 0."""
     keras.utils.set_random_seed(0)
-    train = read_conll(os.path.join(CONLL, "train.txt"))
-    test = read_conll(os.path.join(CONLL, "valid.txt"))
+    train = read_conll(shared_data("conll2003", "train.txt"))
+    test = read_conll(shared_data("conll2003", "valid.txt"))
     types = entity_types(train.tags)
     model = TokenClassifier.from_pretrained(
         "minilm-l6", tags=iob2_tags(types), sequence_length=64,
