@@ -39,7 +39,7 @@ from common import (data_path, add_system_arguments, print_table, run_isolated, 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
 from kerasft.evaluation import multi_label_report, tune_thresholds  # noqa: E402
-from kerasft.tasks import read_multi_label  # noqa: E402
+from kerasft.data import read_multi_label  # noqa: E402
 
 GOEMOTIONS = data_path("goemotions")
 

@@ -34,7 +34,7 @@ from common import (data_path, add_system_arguments, print_table, run_isolated, 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
 from kerasft.evaluation import regression_report  # noqa: E402
-from kerasft.tasks import read_stsb  # noqa: E402
+from kerasft.data import read_stsb  # noqa: E402
 
 STSB = data_path("stsb")
 

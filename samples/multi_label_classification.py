@@ -15,7 +15,7 @@ import argparse
 import os
 
 import kerasft as kft
-from kerasft.tasks import read_multi_label
+from kerasft.data import read_multi_label
 
 GOEMOTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
                           "data", "goemotions")

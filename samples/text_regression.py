@@ -14,7 +14,7 @@ import argparse
 import os
 
 import kerasft as kft
-from kerasft.tasks import read_stsb
+from kerasft.data import read_stsb
 
 STSB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
                     "data", "stsb")

@@ -14,3 +14,10 @@ def toy_sentiment(repeat=4):
     labels = (["pos"] * len(POSITIVE) + ["neg"] * len(NEGATIVE)) * repeat
     order = np.random.RandomState(0).permutation(len(texts))
     return [texts[i] for i in order], [labels[i] for i in order]
+
+
+def write_file(tmp_path, name, text, encoding="utf-8"):
+    """Writes `text` to `tmp_path / name`; returns the path as str."""
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return str(path)

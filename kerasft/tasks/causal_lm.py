@@ -26,7 +26,7 @@ from keras import ops
 
 from kerasft.errors import ConfigError, DataError
 from kerasft.tasks import generation
-from kerasft.tasks.heads import sequence_output
+from kerasft.layers.pooling import sequence_output
 from kerasft.tasks.task import Task, register_task
 
 EOS_CANDIDATES = ("<|endoftext|>", "</s>", "<eos>", "<|end_of_text|>", "[SEP]")

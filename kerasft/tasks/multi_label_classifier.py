@@ -6,186 +6,32 @@ per-label decision threshold, tuned on validation data to maximize that
 label's F1 and saved with the model, turns probabilities into label lists.
 """
 
-import json
 import os
 
 import keras
 import numpy as np
 
 from kerasft.data.label_vocabulary import LabelVocabulary
-from kerasft.data.readers import read_columns
-from kerasft.data.text_data import TextData, check_texts, where
+from kerasft.data.multi_label import (
+    column_key,
+    flatten_labels,
+    parse_label_lists,
+    read_multi_label,
+)
+from kerasft.data.splits import train_test_split
 from kerasft.errors import ConfigError, DataError
-from kerasft.tasks.heads import pooled_output, resolve_pooling
+from kerasft.evaluation.classification import write_report
+from kerasft.evaluation.multi_label import (
+    DEFAULT_GRID,
+    format_report,
+    multi_label_report,
+)
+from kerasft.evaluation.multi_label import tune_thresholds as tune
+from kerasft.layers.dense_head import dense_head
+from kerasft.layers.pooling import pooled_output, resolve_pooling
 from kerasft.tasks.task import Task, register_task
 
 LABELS_FILE = "labels.json"
-
-
-# === Data ===
-def _label_items(value, separator, place):
-    """One example's labels as a list of str/int items."""
-    if isinstance(value, str):
-        value = value.strip()
-        if not value.startswith("["):
-            return [v.strip() for v in value.split(separator) if v.strip()]
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as e:
-            raise DataError(
-                f"Expected a JSON list of labels at {place}. Received: labels="
-                f"{value[:60]!r} ({e.msg}). Fix the list, e.g. [\"anger\", \"fear\"]."
-            ) from e
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    items = list(value) if isinstance(value, (list, tuple, set)) else [value]
-    for item in items:
-        if isinstance(item, bool) or not isinstance(item, (str, int, np.integer)):
-            raise DataError(
-                f"Expected labels that are str or int at {place}. Received: "
-                f"label={item!r} ({type(item).__name__}). Give each example a "
-                "list of label names, e.g. ['anger', 'fear']."
-            )
-    return [item.strip() if isinstance(item, str) else int(item) for item in items]
-
-
-def parse_label_lists(values, source="y", lines=None, separator=",",
-                      split_strings=True, label_type=None):
-    """Label lists, one per example, with one label type (int or str).
-
-    An example's labels are a list (tuple, set, array), a JSON list string
-    (`'["anger", "fear"]'`) or, with `split_strings`, labels joined by
-    `separator` (`"anger,fear"`). Repeats count once. With `label_type`
-    None, labels that are all integers (`3` or `"3"`) become int, otherwise
-    str; `label_type=int` converts what looks like an int, `str` everything.
-
-    Raises:
-        DataError: a label that is not str or int, a bad JSON list, or a bare
-            string when `split_strings=False`; each names the row or line.
-    """
-    lists = []
-    for i, value in enumerate(values):
-        place = where(source, lines, i)
-        if isinstance(value, str) and not split_strings:
-            raise DataError(
-                f"Expected a list of labels per example at {place}. Received: "
-                f"{value!r}, a string. Pass [[...], ...] (e.g. [['anger', 'fear']]),"
-                " or read files with read_multi_label, which splits label strings."
-            )
-        lists.append(list(dict.fromkeys(_label_items(value, separator, place))))
-    def is_int(v):
-        return isinstance(v, int) or v.lstrip("+-").isdigit()
-
-    if label_type is None:
-        label_type = int if all(is_int(v) for v in flatten_labels(lists)) else str
-    if label_type is int:
-        return [[int(v) if is_int(v) else v for v in labels] for labels in lists]
-    return [[str(v) for v in labels] for labels in lists]
-
-
-def column_key(column, reader_options):
-    """A column as the reader wants it: command-line `"1"` -> `1` for
-    headerless files (`header: false` in the reader options)."""
-    if reader_options.get("header", True) is False and isinstance(column, str) and \
-            column.isdigit():
-        return int(column)
-    return column
-
-
-def flatten_labels(lists):
-    """All labels of all examples, in order."""
-    return [label for labels in lists for label in labels]
-
-
-def _label_names(label_names):
-    if not isinstance(label_names, (str, os.PathLike)):
-        return list(label_names)
-    path = os.fspath(label_names)
-    if not os.path.isfile(path):
-        raise DataError(
-            "Expected a file of label names, one per line. Received: "
-            f"label_names={path!r}, which does not exist. Check the path."
-        )
-    with open(path, encoding="utf-8") as f:
-        return [line.strip() for line in f.read().split("\n") if line.strip()]
-
-
-def _apply_label_names(labels, names, source, lines):
-    for i, example in enumerate(labels):
-        bad = [v for v in example if not isinstance(v, int) or not 0 <= v < len(names)]
-        if bad:
-            raise DataError(
-                f"Expected label ids in [0, {len(names)}) indexing label_names at "
-                f"{where(source, lines, i)}. Received: label={bad[0]!r}. Fix the "
-                "id, or drop label_names if the labels are names already."
-            )
-    return [[names[v] for v in example] for example in labels]
-
-
-def read_multi_label(source, text_column="text", label_column="labels",
-                     text_pair_column=None, label_separator=",", label_names=None,
-                     allow_empty_labels=False, encoding="utf-8", delimiter=None,
-                     header=True, require_labels=True):
-    """Reads texts and label lists from a file, a DataFrame or a dict of lists.
-
-    The label column holds each example's labels joined by `label_separator`
-    (`anger,fear`), or a JSON list (`["anger", "fear"]`; in CSV, as a
-    string), or in memory a list. Headerless files (`header=False`) are split
-    on the delimiter with quoting disabled and columns are 0-based indices:
-    GoEmotions reads with `text_column=0, label_column=1, header=False,
-    label_names="labels.txt"`.
-
-    Args:
-        source: str, PathLike, `pandas.DataFrame` or dict of lists.
-        text_column, label_column, text_pair_column: column names, or 0-based
-            indices with `header=False`. `label_column=None` reads no labels.
-        label_separator: str. Separator of labels in a string. Defaults to ",".
-        label_names: list, path of a file with one name per line, or None.
-            When given, labels are integer ids into it, replaced by the names.
-        allow_empty_labels: bool. Whether an example may have no label. Off
-            by default: an empty label cell is more often a mistake than a
-            statement, so it is a data error naming the line.
-        encoding, delimiter: as in `read_texts`.
-        header: bool. Whether the file has a header line. Defaults to `True`.
-        require_labels: bool. Whether a missing label column is an error.
-
-    Returns:
-        A `TextData` whose `labels` are lists of int or str labels.
-
-    Raises:
-        DataError: as `read_texts`, plus an empty label list (without
-            `allow_empty_labels`), a label id outside `label_names`, or a bad
-            JSON list; each names the file and line (or row index).
-    """
-    columns = {text_column: "text_column"}
-    if text_pair_column is not None:
-        columns[text_pair_column] = "text_pair_column"
-    if label_column is not None:
-        columns[label_column] = "label_column"
-    optional = () if require_labels else (label_column,)
-    values, lines, name = read_columns(source, columns, optional, encoding=encoding,
-                                       delimiter=delimiter, header=header)
-    texts = check_texts(values[text_column], str(text_column), name, lines)
-    pairs = None
-    if text_pair_column is not None:
-        pairs = check_texts(values[text_pair_column], str(text_pair_column), name, lines)
-    labels = None
-    if label_column is not None and label_column in values:
-        labels = parse_label_lists(values[label_column], name, lines, label_separator)
-        if label_names is not None:
-            labels = _apply_label_names(labels, _label_names(label_names), name, lines)
-        empty = next((i for i, example in enumerate(labels) if not example), None)
-        if empty is not None and not allow_empty_labels:
-            raise DataError(
-                f"Expected at least one label in column {label_column!r} at "
-                f"{where(name, lines, empty)}. Received: labels="
-                f"{values[label_column][empty]!r}. Fill in the labels, or pass "
-                "allow_empty_labels=True if examples without labels are intended "
-                "(the model then learns to predict none for them)."
-            )
-    return TextData(texts=texts, pairs=pairs, labels=labels, source=name)
 
 
 @register_task
@@ -233,18 +79,9 @@ class MultiLabelClassifier(Task):
                 "A multi-label classifier needs at least one label. "
                 f"Received: labels={labels!r}. Pass the label names."
             )
-        if not 0.0 <= dropout < 1.0:
-            raise ConfigError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
-        if l2 < 0:
-            raise ConfigError(f"`l2` must be >= 0. Received: l2={l2}")
         vocabulary = LabelVocabulary(list(labels))
         # === Layers ===
-        dropout_layer = keras.layers.Dropout(dropout, name="head_dropout")
-        dense = keras.layers.Dense(
-            len(vocabulary),
-            kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
-            name="logits",
-        )
+        dropout_layer, dense = dense_head(len(vocabulary), dropout, l2, name="logits")
         sigmoid = keras.layers.Activation("sigmoid", dtype="float32", name="probabilities")
         # === Functional Model ===
         inputs = backbone.input
@@ -392,8 +229,6 @@ class MultiLabelClassifier(Task):
         Returns:
             dict label name -> threshold.
         """
-        from kerasft.evaluation.multi_label import DEFAULT_GRID
-        from kerasft.evaluation.multi_label import tune_thresholds as tune
 
         targets, _ = self.encode_targets(y, source="validation y")
         probabilities = self.predict(x, batch_size=batch_size)
@@ -427,8 +262,6 @@ class MultiLabelClassifier(Task):
 
     @classmethod
     def split_data(cls, data, fraction, seed):
-        from kerasft.data.splits import train_test_split
-
         return train_test_split(data, test_size=fraction, seed=seed, stratify=False)
 
     @classmethod
@@ -444,8 +277,6 @@ class MultiLabelClassifier(Task):
 
     @staticmethod
     def format_report(report):
-        from kerasft.evaluation.multi_label import format_report
-
         return format_report(report)
 
     # -- predictions and reports --------------------------------------------
@@ -487,8 +318,6 @@ class MultiLabelClassifier(Task):
             dict, see `kerasft.evaluation.multi_label_report`, plus
             `"thresholds"` (`{label: threshold}`).
         """
-        from kerasft.evaluation.classification import write_report
-        from kerasft.evaluation.multi_label import multi_label_report
 
         y_true, _ = self.encode_targets(y)
         probabilities = self.predict(x, batch_size=batch_size)

@@ -31,57 +31,27 @@ import os
 
 import keras
 import numpy as np
-from keras import ops
 
 from kerasft.backbones.loader import max_sequence_length
-from kerasft.data.squad import SquadData
+from kerasft.data.squad import SquadData, read_squad, split_squad
 from kerasft.errors import ConfigError, DataError
+from kerasft.evaluation.squad import (
+    format_squad_report,
+    score_question,
+    squad_report,
+    write_squad_report,
+)
+from kerasft.layers.dense_head import dense_head
+from kerasft.layers.pooling import sequence_output
+from kerasft.layers.span_logits import SpanLogits
 from kerasft.preprocessors.question_answerer_preprocessor import (
-    QuestionAnswererPreprocessor, check_pairs)
-from kerasft.tasks.heads import sequence_output
-from kerasft.tasks.qa_decoding import CLS_INDEX, decode_answers
+    QuestionAnswererPreprocessor,
+    check_pairs,
+)
+from kerasft.tasks.qa_decoding import decode_answers
 from kerasft.tasks.task import Task, register_task
 
-MASK_VALUE = -10000.0
 PROBE_QUESTION = "What is this about?"
-
-
-@keras.saving.register_keras_serializable(package="kerasft")
-class SpanLogits(keras.layers.Layer):
-    """Start (`index=0`) or end (`index=1`) logits, masked to the context.
-
-    Positions that are not context tokens (segment 1, real, not the closing
-    special token) get `mask_value`; the CLS position is kept: position 0
-    (`cls_position="first"`) or the last real token (`"last"`, XLNet, whose
-    windows end `<sep> <cls>`). Windows are right-padded.
-    """
-
-    def __init__(self, index, mask_value=MASK_VALUE, cls_position="first", **kwargs):
-        super().__init__(**kwargs)
-        if cls_position not in ("first", "last"):
-            raise ConfigError(f"`cls_position` must be 'first' or 'last'. Received: "
-                              f"cls_position={cls_position!r}")
-        self.index = index
-        self.mask_value = mask_value
-        self.cls_position = cls_position
-
-    def call(self, logits, segment_ids, padding_mask):
-        logits = ops.cast(logits[..., self.index], "float32")
-        mask = ops.cast(padding_mask, "int32")
-        length = ops.sum(mask, axis=1, keepdims=True)
-        positions = ops.expand_dims(ops.arange(ops.shape(mask)[1], dtype="int32"), 0)
-        last = self.cls_position == "last"
-        closing = length - 2 if last else length - 1  # the context's closing special token
-        context = ops.logical_and(ops.equal(ops.cast(segment_ids, "int32"), 1),
-                                  ops.less(positions, closing))
-        context = ops.logical_and(context, ops.greater(mask, 0))
-        cls = length - 1 if last else CLS_INDEX
-        allowed = ops.logical_or(context, ops.equal(positions, cls))
-        return ops.where(allowed, logits, ops.cast(self.mask_value, "float32"))
-
-    def get_config(self):
-        return {**super().get_config(), "index": self.index, "mask_value": self.mask_value,
-                "cls_position": self.cls_position}
 
 
 def _pairs(x, name="x"):
@@ -142,10 +112,6 @@ class QuestionAnswerer(Task):
     def __init__(self, backbone, preprocessor, dropout=0.0, l2=0.0,
                  version_2_with_negative=False, n_best_size=20, max_answer_length=30,
                  null_score_diff_threshold=0.0, **kwargs):
-        if not 0.0 <= dropout < 1.0:
-            raise ConfigError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
-        if l2 < 0:
-            raise ConfigError(f"`l2` must be >= 0. Received: l2={l2}")
         for key, value in (("n_best_size", n_best_size),
                            ("max_answer_length", max_answer_length)):
             if not isinstance(value, int) or value < 1:
@@ -155,11 +121,9 @@ class QuestionAnswerer(Task):
         for layer in backbone.layers:  # the pooler is unused
             if layer.name in ("pooled_dense", "pooler_dense"):
                 layer.trainable = False
-        dropout_layer = keras.layers.Dropout(dropout, name="head_dropout")
-        dense = keras.layers.Dense(
-            2, kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
-            kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
-            name="qa_outputs")
+        dropout_layer, dense = dense_head(
+            2, dropout, l2, name="qa_outputs",
+            kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02))
         cls_position = preprocessor.cls_position
         start_layer = SpanLogits(0, cls_position=cls_position, name="start_logits",
                                  dtype="float32")
@@ -414,15 +378,11 @@ class QuestionAnswerer(Task):
 
     @classmethod
     def read_data(cls, path, data_config, require_labels=True):
-        from kerasft.data.squad import read_squad
-
         return read_squad(path, require_answers=require_labels,
                           encoding=data_config.get("encoding") or "utf-8")
 
     @classmethod
     def split_data(cls, data, fraction, seed):
-        from kerasft.data.squad import split_squad
-
         return split_squad(data, fraction, seed)
 
     @classmethod
@@ -440,8 +400,6 @@ class QuestionAnswerer(Task):
 
     @staticmethod
     def format_report(report):
-        from kerasft.evaluation.squad import format_squad_report
-
         return format_squad_report(report)
 
     def evaluate_report(self, x, y, output_dir=None, batch_size=32):
@@ -458,7 +416,6 @@ class QuestionAnswerer(Task):
         Returns:
             dict, see `kerasft.evaluation.squad_report`.
         """
-        from kerasft.evaluation.squad import score_question, squad_report, write_squad_report
 
         if isinstance(x, SquadData):
             x, y = self.inputs_targets(x)

@@ -20,7 +20,13 @@ from kerasft.errors import ConfigError, KerasftError
 from kerasft.preprocessors.text_preprocessor import TextPreprocessor
 from kerasft.tasks.inputs import is_raw_text, split_texts
 from kerasft.tasks.run_hooks import RunHooks
-from kerasft.tasks.saving import CONFIG_FILE, WEIGHTS_FILE, load, register_task, task_class
+from kerasft.tasks.saving import (
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    load,
+    register_task,
+    task_class,
+)
 from kerasft.training.callbacks import validation_callbacks
 from kerasft.training.optimizers import default_optimizer
 from kerasft.training.strategy import get_strategy
@@ -373,9 +379,6 @@ class Task(RunHooks, keras.Model):
             self.save_extras(tmp)
             self.save_weights(os.path.join(tmp, WEIGHTS_FILE))
         return directory
-
-    def save_extras(self, directory):
-        """Hook for task files (label vocabulary...)."""
 
     def export(self, directory, formats=("saved_model", "tflite", "onnx"),
                quantization="none", **kwargs):

@@ -5,8 +5,16 @@ import os
 import keras
 import numpy as np
 
+from kerasft.data.label_vocabulary import LabelVocabulary
 from kerasft.errors import ConfigError
-from kerasft.tasks.heads import pooled_output, resolve_pooling
+from kerasft.evaluation.classification import (
+    classification_report,
+    format_report,
+    write_report,
+)
+from kerasft.evaluation.plots import plot_confusion_matrix
+from kerasft.layers.dense_head import dense_head
+from kerasft.layers.pooling import pooled_output, resolve_pooling
 from kerasft.tasks.task import Task, register_task
 
 LABELS_FILE = "labels.json"
@@ -53,21 +61,11 @@ class TextClassifier(Task):
                 "A classifier needs at least two labels. "
                 f"Received: labels={labels!r}"
             )
-        if not 0.0 <= dropout < 1.0:
-            raise ConfigError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
-        if l2 < 0:
-            raise ConfigError(f"`l2` must be >= 0. Received: l2={l2}")
-        from kerasft.data.label_vocabulary import LabelVocabulary
 
         vocabulary = LabelVocabulary(list(labels))
         pooling = resolve_pooling(backbone, pooling)
         # === Layers ===
-        dropout_layer = keras.layers.Dropout(dropout, name="head_dropout")
-        dense = keras.layers.Dense(
-            len(vocabulary),
-            kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
-            name="logits",
-        )
+        dropout_layer, dense = dense_head(len(vocabulary), dropout, l2, name="logits")
         softmax = keras.layers.Activation("softmax", dtype="float32", name="probabilities")
         # === Functional Model ===
         inputs = backbone.input
@@ -126,17 +124,22 @@ class TextClassifier(Task):
 
     @classmethod
     def task_kwargs_from_data(cls, train):
-        from kerasft.data.label_vocabulary import LabelVocabulary
-
         return {"labels": LabelVocabulary.from_labels(train.labels).labels}
 
     @staticmethod
     def format_report(report):
-        from kerasft.evaluation.classification import format_report
-
         return format_report(report)
 
     # -- predictions and reports --------------------------------------------
+    def export_spec(self, tokenizer=None, sequence_length=None):
+        """A `ClassificationSpec`: one `probabilities` output over `labels`."""
+        from kerasft.export.spec import ClassificationSpec
+
+        return ClassificationSpec(
+            list(self.input), tokenizer or self.preprocessor.tokenizer,
+            sequence_length or self.preprocessor.sequence_length, self.labels,
+            task_name=self.task_name)
+
     def predict_records(self, x, batch_size=32):
         probabilities = self.predict(x, batch_size=batch_size)
         names = self.label_vocabulary.decode(probabilities.argmax(-1))
@@ -164,8 +167,6 @@ class TextClassifier(Task):
         Returns:
             dict, see `kerasft.evaluation.classification_report`.
         """
-        from kerasft.evaluation.classification import classification_report, write_report
-        from kerasft.evaluation.plots import plot_confusion_matrix
 
         y_true = self.label_vocabulary.encode(list(y))
         probabilities = self.predict(x, batch_size=batch_size).astype("float64")

@@ -8,129 +8,26 @@ speak the targets' original scale, while training sees targets of unit
 variance whatever their range.
 """
 
-import math
-
 import keras
 import numpy as np
 from keras import ops
 
-from kerasft.data.readers import read_columns
-from kerasft.data.text_data import TextData, check_texts, where
+from kerasft.data.multi_label import column_key
+from kerasft.data.regression import read_regression
+from kerasft.data.splits import train_test_split
 from kerasft.errors import ConfigError, DataError
-from kerasft.evaluation.regression import default_target_names
-from kerasft.tasks.heads import pooled_output, resolve_pooling
+from kerasft.evaluation.classification import write_report
+from kerasft.evaluation.regression import (
+    default_target_names,
+    format_report,
+    plot_predictions,
+    regression_report,
+)
+from kerasft.layers.dense_head import dense_head
+from kerasft.layers.losses import StandardizedMeanSquaredError
+from kerasft.layers.pooling import pooled_output, resolve_pooling
+from kerasft.layers.target_scaling import TargetScaling
 from kerasft.tasks.task import Task, register_task
-
-
-# === Data ===
-def _number(value, column, place):
-    try:
-        number = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or isinstance(value, bool) or not math.isfinite(number):
-        raise DataError(
-            f"Expected a finite number in column {column!r} at {place}. Received: "
-            f"target={value!r}. Fill in the target or remove the example."
-        )
-    return number
-
-
-def read_regression(source, text_column="text", target_column="label",
-                    text_pair_column=None, encoding="utf-8", delimiter=None,
-                    header=True, require_targets=True):
-    """Reads texts (or pairs) and numeric targets.
-
-    Args:
-        source: str, PathLike, `pandas.DataFrame` or dict of lists.
-        text_column, text_pair_column: column names, or 0-based indices with
-            `header=False`.
-        target_column: a column, a list of columns (several targets), or
-            None (no targets).
-        encoding, delimiter: as in `read_texts`.
-        header: bool. `False` reads a headerless file, split on the delimiter
-            with quoting disabled (see `read_stsb`). Defaults to `True`.
-        require_targets: bool. Whether missing target columns are an error.
-
-    Returns:
-        A `TextData` whose `labels` are floats (one target) or lists of
-        floats (several), or None.
-
-    Raises:
-        DataError: as `read_texts`, plus a target that is empty, not a number
-            or not finite (NaN, inf), naming the file and line.
-    """
-    several = isinstance(target_column, (list, tuple))
-    targets = list(target_column) if several else \
-        ([] if target_column is None else [target_column])
-    columns = {text_column: "text_column"}
-    if text_pair_column is not None:
-        columns[text_pair_column] = "text_pair_column"
-    columns.update({t: "target_column" for t in targets})
-    optional = () if require_targets else targets
-    values, lines, name = read_columns(source, columns, optional, encoding=encoding,
-                                       delimiter=delimiter, header=header)
-    texts = check_texts(values[text_column], str(text_column), name, lines)
-    pairs = None
-    if text_pair_column is not None:
-        pairs = check_texts(values[text_pair_column], str(text_pair_column), name, lines)
-    labels = None
-    if targets and all(t in values for t in targets):
-        rows = [[_number(values[t][i], t, where(name, lines, i)) for t in targets]
-                for i in range(len(texts))]
-        labels = rows if several else [row[0] for row in rows]
-    return TextData(texts=texts, pairs=pairs, labels=labels, source=name)
-
-
-def read_stsb(path):
-    """Reads an STS Benchmark file (`sts-train.csv`...): sentence pairs and
-    similarity scores (0-5), tab-separated without header or quoting."""
-    return read_regression(path, text_column=5, text_pair_column=6, target_column=4,
-                           header=False, delimiter="\t")
-
-
-# === Layers ===
-@keras.saving.register_keras_serializable(package="kerasft")
-class TargetScaling(keras.layers.Layer):
-    """`outputs = inputs * std + mean`, with fixed (non-trainable) mean/std."""
-
-    def __init__(self, mean, std, **kwargs):
-        super().__init__(**kwargs)
-        self._initial = (list(mean), list(std))
-
-    def build(self, input_shape):
-        mean, std = self._initial
-        self.mean = self.add_weight(shape=(len(mean),), trainable=False, name="mean",
-                                    initializer=keras.initializers.Constant(mean))
-        self.std = self.add_weight(shape=(len(std),), trainable=False, name="std",
-                                   initializer=keras.initializers.Constant(std))
-
-    def call(self, inputs):
-        return inputs * ops.cast(self.std, inputs.dtype) + ops.cast(self.mean, inputs.dtype)
-
-    def get_config(self):
-        mean, std = self._initial
-        if self.built:
-            mean = keras.ops.convert_to_numpy(self.mean).tolist()
-            std = keras.ops.convert_to_numpy(self.std).tolist()
-        return {**super().get_config(), "mean": mean, "std": std}
-
-
-@keras.saving.register_keras_serializable(package="kerasft")
-class StandardizedMeanSquaredError(keras.losses.Loss):
-    """Mean squared error of `(y_true - y_pred) / scale` (per target)."""
-
-    def __init__(self, scale, name="standardized_mse", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.scale = [float(s) for s in scale]
-
-    def call(self, y_true, y_pred):
-        scale = ops.convert_to_tensor(self.scale, dtype=y_pred.dtype)
-        error = (ops.cast(y_true, y_pred.dtype) - y_pred) / scale
-        return ops.mean(ops.square(error), axis=-1)
-
-    def get_config(self):
-        return {**super().get_config(), "scale": self.scale}
 
 
 @register_task
@@ -180,19 +77,12 @@ class TextRegressor(Task):
                 "Expected a positive number of distinct targets. Received: "
                 f"num_targets={num_targets!r}, target_names={target_names!r}."
             )
-        if not 0.0 <= dropout < 1.0:
-            raise ConfigError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
-        if l2 < 0:
-            raise ConfigError(f"`l2` must be >= 0. Received: l2={l2}")
         mean = self._statistic(target_mean, k, "target_mean", 0.0)
         std = self._statistic(target_std, k, "target_std", 1.0)
         if np.any(std <= 0):
             raise ConfigError(f"`target_std` must be > 0. Received: target_std={std.tolist()}")
         # === Layers ===
-        dropout_layer = keras.layers.Dropout(dropout, name="head_dropout")
-        dense = keras.layers.Dense(
-            k, kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
-            name="standardized_outputs")
+        dropout_layer, dense = dense_head(k, dropout, l2, name="standardized_outputs")
         scaling = TargetScaling(mean.tolist(), std.tolist(), dtype="float32",
                                 name="predictions")
         # === Functional Model ===
@@ -323,8 +213,6 @@ class TextRegressor(Task):
         """Reads a file with `read_regression`: `data.label_column` names the
         target column(s); `data.reader_options` may set `header` and
         `delimiter` (column indices then address fields)."""
-        from kerasft.tasks.multi_label_classifier import column_key
-
         options = dict(data_config.get("reader_options") or {})
         targets = data_config.get("label_column") if require_labels else None
         if isinstance(targets, (list, tuple)):
@@ -342,8 +230,6 @@ class TextRegressor(Task):
 
     @classmethod
     def split_data(cls, data, fraction, seed):
-        from kerasft.data.splits import train_test_split
-
         return train_test_split(data, test_size=fraction, seed=seed, stratify=False)
 
     @classmethod
@@ -352,8 +238,6 @@ class TextRegressor(Task):
 
     @staticmethod
     def format_report(report):
-        from kerasft.evaluation.regression import format_report
-
         return format_report(report)
 
     # -- predictions and reports --------------------------------------------
@@ -377,8 +261,6 @@ class TextRegressor(Task):
         """
         import os
 
-        from kerasft.evaluation.classification import write_report
-        from kerasft.evaluation.regression import plot_predictions, regression_report
 
         y_true, _ = self.encode_targets(y)
         predictions = self.predict(x, batch_size=batch_size)

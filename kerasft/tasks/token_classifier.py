@@ -5,11 +5,24 @@ import os
 import keras
 import numpy as np
 
+from kerasft.data.conll import read_conll, split_token_data, token_data
+from kerasft.data.label_vocabulary import LabelVocabulary
+from kerasft.data.tag_schemes import (
+    entity_types,
+    from_iob2,
+    iob2_tags,
+    split_tag,
+    to_iob2,
+)
 from kerasft.errors import ConfigError, DataError
+from kerasft.evaluation.ner import format_report, ner_report, write_report
+from kerasft.layers.dense_head import dense_head
+from kerasft.layers.pooling import sequence_output
 from kerasft.metrics import MaskedTokenAccuracy
-from kerasft.preprocessors.token_classifier_preprocessor import TokenClassifierPreprocessor
+from kerasft.preprocessors.token_classifier_preprocessor import (
+    TokenClassifierPreprocessor,
+)
 from kerasft.tasks import ner_decoding
-from kerasft.tasks.heads import sequence_output
 from kerasft.tasks.inputs import is_raw_text, split_texts
 from kerasft.tasks.task import PADDINGS, Task, register_task
 
@@ -58,21 +71,12 @@ class TokenClassifier(Task):
     preprocessor_options = ("window_overlap",)
 
     def __init__(self, backbone, preprocessor, tags, dropout=0.1, l2=0.0, **kwargs):
-        from kerasft.data.label_vocabulary import LabelVocabulary
-
         tags = self._check_tags(tags)
-        if not 0.0 <= dropout < 1.0:
-            raise ConfigError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
-        if l2 < 0:
-            raise ConfigError(f"`l2` must be >= 0. Received: l2={l2}")
         for layer in backbone.layers:  # an unused pooler only draws warnings
             if layer.name in ("pooled_dense", "pooler_dense"):
                 layer.trainable = False
         # === Layers ===
-        dropout_layer = keras.layers.Dropout(dropout, name="head_dropout")
-        dense = keras.layers.Dense(
-            len(tags), kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
-            name="logits")
+        dropout_layer, dense = dense_head(len(tags), dropout, l2, name="logits")
         softmax = keras.layers.Activation("softmax", dtype="float32", name="probabilities")
         # === Functional Model ===
         inputs = backbone.input
@@ -87,8 +91,6 @@ class TokenClassifier(Task):
 
     @staticmethod
     def _check_tags(tags):
-        from kerasft.data.tag_schemes import iob2_tags, split_tag
-
         tags = list(tags or [])
         bad = [t for t in tags if not isinstance(t, str) or (
             t != "O" and (split_tag(t)[0] not in ("B", "I") or not split_tag(t)[1]))]
@@ -129,8 +131,6 @@ class TokenClassifier(Task):
 
     def _words(self, x, name="x"):
         """`(sentences, offsets_or_None)` from raw strings or token lists."""
-        from kerasft.data.conll import token_data
-
         if _is_token_lists(x):
             return token_data(x, name=name).tokens, None
         texts, pairs = split_texts(x, name)
@@ -150,7 +150,6 @@ class TokenClassifier(Task):
                 in the scheme, or an entity type the model does not know
                 (naming the file and line when `y` was read from a file).
         """
-        from kerasft.data.conll import token_data
 
         tokens = source if source is not None else [["_"] * len(t) for t in y]
         data = token_data(tokens, y, name="x")
@@ -257,8 +256,6 @@ class TokenClassifier(Task):
                 for i, (p, words) in enumerate(zip(probabilities, sentences))]
 
     def _tags(self, probabilities, scheme="iob2"):
-        from kerasft.data.tag_schemes import from_iob2, to_iob2
-
         return [from_iob2(to_iob2(ner_decoding.decode_words(p, self.tags)[0]), scheme)
                 for p in probabilities]
 
@@ -296,8 +293,6 @@ class TokenClassifier(Task):
         Returns:
             dict, see `kerasft.evaluation.ner_report`.
         """
-        from kerasft.data.conll import token_data
-        from kerasft.evaluation.ner import ner_report, write_report
 
         if not _is_token_lists(x):
             raise DataError(
@@ -337,7 +332,6 @@ class TokenClassifier(Task):
         """Reads a CoNLL file. `data.text_column` / `data.label_column` may
         be column indices; otherwise tokens are the first column and tags
         the last."""
-        from kerasft.data.conll import read_conll
 
         token_column = data_config.get("text_column")
         tag_column = data_config.get("label_column")
@@ -349,8 +343,6 @@ class TokenClassifier(Task):
 
     @classmethod
     def split_data(cls, data, fraction, seed):
-        from kerasft.data.conll import split_token_data
-
         return split_token_data(data, fraction, seed)
 
     @classmethod
@@ -365,8 +357,6 @@ class TokenClassifier(Task):
 
     @classmethod
     def task_kwargs_from_data(cls, train):
-        from kerasft.data.tag_schemes import entity_types, iob2_tags
-
         return {"tags": iob2_tags(entity_types(train.tags))}
 
     @classmethod
@@ -386,6 +376,4 @@ class TokenClassifier(Task):
 
     @staticmethod
     def format_report(report):
-        from kerasft.evaluation.ner import format_report
-
         return format_report(report)

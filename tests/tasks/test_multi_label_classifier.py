@@ -9,7 +9,9 @@ import kerasft as kft
 from kerasft.cli import main
 from kerasft.errors import ConfigError, DataError
 from kerasft.evaluation import tune_thresholds
-from kerasft.tasks import read_multi_label
+from kerasft.data import read_multi_label
+from kerasft.data.multi_label import flatten_labels
+from helpers import write_file
 
 LABELS = ["cinema", "money", "sport"]
 TOPICS = {"cinema": ["film", "movie"], "money": ["market"], "sport": ["sport", "team"]}
@@ -185,71 +187,6 @@ def test_config_errors():
 # --- reading files ---
 
 
-def write(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
-def test_read_csv_separated_and_json_lists(tmp_path):
-    path = write(tmp_path, "d.csv", 'text,labels\ngood film,"cinema, sport"\n'
-                 'market news,"[""money""]"\nthe team,sport\n')
-    data = read_multi_label(path)
-    assert data.texts == ["good film", "market news", "the team"]
-    assert data.labels == [["cinema", "sport"], ["money"], ["sport"]]
-    semicolons = write(tmp_path, "s.tsv", "text\ttags\na\tx;y;x\n")
-    assert read_multi_label(semicolons, label_column="tags",
-                            label_separator=";").labels == [["x", "y"]]
-
-
-def test_read_jsonl_lists_and_integer_labels(tmp_path):
-    path = write(tmp_path, "d.jsonl", '{"text": "a", "labels": [2, 0]}\n'
-                 '{"text": "b", "labels": "1"}\n')
-    assert read_multi_label(path).labels == [[2, 0], [1]]
-
-
-def test_read_empty_label_lists_are_errors_unless_allowed(tmp_path):
-    path = write(tmp_path, "d.csv", "text,labels\ngood,a\nplain,\nbad,b\n")
-    with pytest.raises(DataError, match=r"d.csv, line 3. Received: labels=''.*allow_empty_labels"):
-        read_multi_label(path)
-    data = read_multi_label(path, allow_empty_labels=True)
-    assert data.labels == [["a"], [], ["b"]]
-    kwargs = kft.MultiLabelClassifier.task_kwargs_from_data(data)
-    assert kwargs == {"labels": ["a", "b"], "allow_empty_labels": True}
-    frame = {"text": ["x", "y"], "labels": [["a"], []]}
-    with pytest.raises(DataError, match="row index 1 of <dict>"):
-        read_multi_label(frame)
-
-
-def test_read_headerless_tsv_with_label_names(tmp_path):
-    names = write(tmp_path, "labels.txt", "joy\nfear\nanger")
-    path = write(tmp_path, "d.tsv", 'so "happy"\t0\tid1\nscared and angry\t1,2\tid2\n')
-    data = read_multi_label(path, text_column=0, label_column=1, header=False,
-                            label_names=names)
-    assert data.texts == ['so "happy"', "scared and angry"]
-    assert data.labels == [["joy"], ["fear", "anger"]]
-    bad = write(tmp_path, "bad.tsv", "ok\t0\nnot ok\t7\n")
-    with pytest.raises(DataError, match=r"ids in \[0, 3\).*bad.tsv, line 2. Received: label=7"):
-        read_multi_label(bad, text_column=0, label_column=1, header=False,
-                         label_names=names)
-    with pytest.raises(DataError, match=r"at least 2 fields in .*short.tsv, line 2"):
-        read_multi_label(write(tmp_path, "short.tsv", "a\t0\nb\n"), text_column=0,
-                         label_column=1, header=False)
-
-
-def test_read_errors_name_file_and_line(tmp_path):
-    path = write(tmp_path, "d.csv", 'text,labels\na,x\nb,"[""x"", "\n')
-    with pytest.raises(DataError, match=r"JSON list of labels at .*d.csv, line 3"):
-        read_multi_label(path)
-    path = write(tmp_path, "n.jsonl", '{"text": "a", "labels": ["x", 1.5]}\n')
-    with pytest.raises(DataError, match=r"str or int at .*n.jsonl, line 1. Received: label=1.5"):
-        read_multi_label(path)
-    with pytest.raises(DataError, match="Expected a column named 'labels'"):
-        read_multi_label(write(tmp_path, "c.csv", "text,label\na,b\n"))
-    with pytest.raises(DataError, match="file of label names"):
-        read_multi_label(write(tmp_path, "e.csv", "text,labels\na,0\n"), label_names="nope.txt")
-
-
 # --- YAML run and CLI ---
 
 
@@ -270,8 +207,8 @@ def test_yaml_run_evaluate_and_predict(tmp_path, capsys):
     assert metrics["run"]["evaluated_on"] == "test" and "micro" in metrics
     # No validation data: every threshold stays at 0.5.
     assert metrics["thresholds"] == {name: 0.5 for name in LABELS}
-    tsv = write(tmp_path, "test.tsv", "the film\t0\nteam market\t1,2\n")
-    names = write(tmp_path, "names.txt", "\n".join(LABELS))
+    tsv = write_file(tmp_path, "test.tsv", "the film\t0\nteam market\t1,2\n")
+    names = write_file(tmp_path, "names.txt", "\n".join(LABELS))
     capsys.readouterr()
     assert main(["evaluate", str(run), "--data", tsv, "--text-column", "0",
                  "--label-column", "1", "--reader-option", "header=false",
@@ -294,7 +231,7 @@ def test_minilm_2_layers_on_goemotions_slice(shared_data):
     dev = read_multi_label(f"{GOEMOTIONS}/dev.tsv", text_column=0, label_column=1,
                            header=False, label_names=f"{GOEMOTIONS}/labels.txt")
     assert len(train) == 43410 and len(dev) == 5426
-    labels = sorted(set(kft.tasks.multi_label_classifier.flatten_labels(train.labels)))
+    labels = sorted(set(flatten_labels(train.labels)))
     assert len(labels) == 28
     model = kft.MultiLabelClassifier.from_pretrained(
         "minilm-l6", backbone_config={"num_layers": 2}, labels=labels, sequence_length=64)
@@ -309,7 +246,6 @@ def test_minilm_2_layers_on_goemotions_slice(shared_data):
 
 @pytest.mark.slow  # reads the GoEmotions files and trains a tiny model end to end
 def test_sample_script_runs(tmp_path, monkeypatch, shared_data):
-    GOEMOTIONS = shared_data("goemotions")
     import runpy
     import sys
 
@@ -317,7 +253,7 @@ def test_sample_script_runs(tmp_path, monkeypatch, shared_data):
     monkeypatch.setattr(sys, "argv", [
         "multi_label_classification.py", "--backbone", "tiny-bert", "--layers", "1",
         "--train-examples", "32", "--eval-examples", "32", "--epochs", "1",
-        "--output", str(tmp_path / "goemotions")])
+        "--output", str(tmp_path / "goemotions"), "--data", shared_data("goemotions")])
     runpy.run_path(os.path.join(root, "samples", "multi_label_classification.py"),
                    run_name="__main__")
     metrics = json.loads((tmp_path / "goemotions" / "metrics.json").read_text())

@@ -1,5 +1,4 @@
 import json
-import os
 import subprocess
 import sys
 
@@ -13,7 +12,8 @@ from kerasft.evaluation.squad import squad_report
 from kerasft.data.squad import SquadData, read_squad
 from kerasft.errors import ConfigError, DataError
 from kerasft.tasks import qa_decoding
-from kerasft.tasks.question_answerer import MASK_VALUE, QuestionAnswerer
+from kerasft.layers.span_logits import MASK_VALUE
+from kerasft.tasks.question_answerer import QuestionAnswerer
 
 FILLERS = ["the film was good.", "it is not bad.", "a great movie.", "the sport was great.",
            "it was a bad film.", "good and great.", "the movie is good."]

@@ -8,7 +8,8 @@ import pytest
 import kerasft as kft
 from kerasft.cli import main
 from kerasft.errors import ConfigError, DataError
-from kerasft.tasks import read_regression, read_stsb
+from kerasft.data import read_stsb
+from helpers import write_file
 
 WEIGHTS = {"good": 1.0, "great": 2.0, "bad": -1.0, "not": -0.5}
 FILLER = ["the", "a", "is", "it", "was", "film", "movie"]
@@ -144,55 +145,6 @@ def test_config_errors():
 # --- reading files ---
 
 
-def write(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
-def test_read_regression_files(tmp_path):
-    path = write(tmp_path, "d.csv", "text,other,score,score2\ngood,x,1.5,2\nbad,y,-2,3e1\n")
-    data = read_regression(path, target_column="score")
-    assert data.labels == [1.5, -2.0]
-    several = read_regression(path, target_column=["score", "score2"])
-    assert several.labels == [[1.5, 2.0], [-2.0, 30.0]]
-    pairs = read_regression(path, text_pair_column="other", target_column="score")
-    assert pairs.pairs == ["x", "y"]
-    assert read_regression(path, target_column=None).labels is None
-
-
-def test_read_errors_name_file_and_line(tmp_path):
-    path = write(tmp_path, "d.csv", "text,label\ngood,1\nbad,nan\n")
-    with pytest.raises(DataError, match=r"finite number in column 'label' at .*d.csv, line 3"):
-        read_regression(path)
-    path = write(tmp_path, "e.jsonl", '{"text": "a", "label": 1}\n{"text": "b", "label": ""}\n')
-    with pytest.raises(DataError, match=r"e.jsonl, line 2. Received: target=''"):
-        read_regression(path)
-    with pytest.raises(DataError, match="row index 1 of <dict>"):
-        read_regression({"text": ["a", "b"], "label": [1.0, None]})
-
-
-def test_read_stsb_layout(tmp_path):
-    path = write(tmp_path, "sts.csv",
-                 'g\tf\t2012\t1\t5.000\tA "plane" is taking off.\tAn air plane is taking off.\n'
-                 "g\tf\t2012\t4\t3.800\tA man plays.\tA man is playing.\tsrc1\tsrc2\n")
-    data = read_stsb(path)
-    assert data.texts == ['A "plane" is taking off.', "A man plays."]
-    assert data.pairs == ["An air plane is taking off.", "A man is playing."]
-    assert data.labels == [5.0, 3.8]
-    bad = write(tmp_path, "bad.csv", "g\tf\t2012\t1\tNaN\ta\tb\n")
-    with pytest.raises(DataError, match=r"column 4 at .*bad.csv, line 1. Received: target='NaN'"):
-        read_stsb(bad)
-
-
-def test_read_real_stsb_files(shared_data):
-    STSB = shared_data("stsb")
-    for name, rows in (("sts-train.csv", 5749), ("sts-dev.csv", 1500), ("sts-test.csv", 1379)):
-        data = read_stsb(os.path.join(STSB, name))
-        assert len(data) == len(data.pairs) == len(data.labels) == rows
-        assert min(data.labels) == 0.0 and max(data.labels) == 5.0
-
-
 # --- YAML run and CLI ---
 
 
@@ -200,7 +152,7 @@ def test_yaml_run_evaluate_and_predict(tmp_path, capsys):
     x, y = toy_scores(60, seed=4)
     lines = [f"g\tf\t2012\t{i}\t{v / 500:.3f}\t{t}\tthe film\n"
              for i, (t, v) in enumerate(zip(x, y))]
-    train = write(tmp_path, "train.tsv", "".join(lines))
+    train = write_file(tmp_path, "train.tsv", "".join(lines))
     config = tmp_path / "run.yaml"
     config.write_text(
         "name: reg\ntask: text_regressor\nbackbone: tiny-bert\nsequence_length: 16\n"
@@ -247,7 +199,6 @@ def test_minilm_2_layers_on_stsb_slice(shared_data):
 
 @pytest.mark.slow  # reads the STS-B files and trains a tiny model end to end
 def test_sample_script_runs(tmp_path, monkeypatch, shared_data):
-    STSB = shared_data("stsb")
     import runpy
     import sys
 
@@ -255,7 +206,7 @@ def test_sample_script_runs(tmp_path, monkeypatch, shared_data):
     monkeypatch.setattr(sys, "argv", [
         "text_regression.py", "--backbone", "tiny-bert", "--layers", "1",
         "--sequence-length", "32", "--train-examples", "32", "--eval-examples", "16",
-        "--epochs", "1", "--output", str(tmp_path / "stsb")])
+        "--epochs", "1", "--output", str(tmp_path / "stsb"), "--data", shared_data("stsb")])
     runpy.run_path(os.path.join(root, "samples", "text_regression.py"), run_name="__main__")
     metrics = json.loads((tmp_path / "stsb" / "metrics.json").read_text())
     assert metrics["num_examples"] == 16

@@ -303,11 +303,11 @@ def test_yaml_run_and_cli(tmp_path, capsys):
 
 
 @pytest.mark.slow  # about 30 s: a 1-layer MiniLM on real CoNLL sentences
-def test_sample_script_runs(tmp_path, monkeypatch):
+def test_sample_script_runs(tmp_path, monkeypatch, shared_data):
     monkeypatch.setattr(sys, "argv", [
         "ner.py", "--backbone", "minilm-l6", "--num-layers", "1", "--train-sentences", "40",
         "--test-sentences", "20", "--epochs", "1", "--sequence-length", "32",
-        "--output", str(tmp_path / "ner")])
+        "--output", str(tmp_path / "ner"), "--data", shared_data("conll2003")])
     runpy.run_path(os.path.join(ROOT, "samples", "ner.py"), run_name="__main__")
     assert (tmp_path / "ner" / "model" / "config.json").is_file()
 

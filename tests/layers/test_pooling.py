@@ -8,7 +8,7 @@ import pytest
 
 from kerasft.backbones.converters.xlnet_backbone import XLNetBackbone
 from kerasft.errors import ConfigError
-from kerasft.tasks.heads import (
+from kerasft.layers.pooling import (
     LastTokenPooling,
     MaskedMeanPooling,
     resolve_pooling,
