@@ -3,7 +3,7 @@
 import json
 import os
 
-from kerasft.backbones import architectures
+from kerasft.backbones.architectures import get_architecture
 from kerasft.backbones.presets import KNOWN_PRESETS, preset_directory, resolve_preset_name
 from kerasft.errors import CheckpointError
 from kerasft.tokenizers import Tokenizer
@@ -69,7 +69,7 @@ def load_backbone(directory, **overrides):
     config = _read_config(config_path)
     try:
         if "model_type" in config:  # Hugging Face layout
-            loader = architectures.get_architecture(config["model_type"], directory)
+            loader = get_architecture(config["model_type"], directory)
             if not any(f.endswith((".safetensors", ".bin")) for f in os.listdir(directory)):
                 raise CheckpointError(
                     f"No weights in {directory}. Expected model.safetensors "
