@@ -6,6 +6,8 @@ keras-hub backbone + tokenizer.
 - `converters/`: one converter per `model_type`, the safetensors reader;
 - `models/`: the backbone classes kerasft defines (registered serializables);
 - `traits.py`: architecture facts tasks and tokenizers key on;
+- `validation.py`: `validate_checkpoint`, config vs weights headers, before
+  anything is allocated;
 - `presets.py`, `tiny.py`: known checkpoints, tiny random backbones.
 """
 
@@ -22,6 +24,7 @@ from kerasft.backbones.models import (
 )
 from kerasft.backbones.tiny import tiny_backbone
 from kerasft.backbones.traits import BackboneTraits, traits
+from kerasft.backbones.validation import validate_checkpoint
 
 __all__ = [
     "AlbertBackbone",
@@ -38,4 +41,5 @@ __all__ = [
     "supported_model_types",
     "tiny_backbone",
     "traits",
+    "validate_checkpoint",
 ]

@@ -5,6 +5,7 @@ import os
 
 from kerasft.backbones.architectures import get_architecture
 from kerasft.backbones.presets import KNOWN_PRESETS, preset_directory, resolve_preset_name
+from kerasft.backbones.validation import validate_checkpoint
 from kerasft.errors import CheckpointError
 from kerasft.tokenizers import Tokenizer
 
@@ -75,6 +76,7 @@ def load_backbone(directory, **overrides):
                     f"No weights in {directory}. Expected model.safetensors "
                     f"next to config.json. Received files: {sorted(os.listdir(directory))}."
                 )
+            validate_checkpoint(directory)
             return loader(directory, **overrides)
         if "registered_name" in config or "class_name" in config:  # keras-hub preset
             import keras_hub

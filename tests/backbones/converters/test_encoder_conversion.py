@@ -67,7 +67,9 @@ def test_tokenizer_matches_transformers(model_type, tmp_path):
 def test_gelu_form_matches_checkpoint_with_large_weights(model_type, hidden_act, tmp_path):
     directory, model = hf.write_checkpoint(model_type, tmp_path / "large", hidden_act=hidden_act)
     hf.save_model(hf.scale_weights(model), directory)
-    assert hf.encoder_difference(directory, model) <= hf.TOLERANCE
+    # Weights 5x larger give float32 rounding up to ~1e-5; the wrong GELU
+    # form gives ~1e-3.
+    assert hf.encoder_difference(directory, model) <= 5 * hf.TOLERANCE
 
 
 @pytest.mark.parametrize("model_type, epsilon", [
