@@ -1,25 +1,15 @@
 """`from_pretrained`: a name, a directory or a hub handle -> backbone + tokenizer."""
 
-import json
 import os
 
-from kerasft.backbones import architectures
+from kerasft.backbones.architectures import get_architecture
+from kerasft.backbones.converters.safetensors_reader import read_config
 from kerasft.backbones.presets import KNOWN_PRESETS, preset_directory, resolve_preset_name
+from kerasft.backbones.validation import validate_checkpoint
 from kerasft.errors import CheckpointError
 from kerasft.tokenizers import Tokenizer
 
 TINY_PREFIX = "tiny-"
-
-
-def _read_config(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise CheckpointError(
-            f"Could not read the checkpoint config {path}: {e}. Restore the "
-            "file from the original checkpoint."
-        ) from e
 
 
 def _download(handle):
@@ -66,15 +56,16 @@ def load_backbone(directory, **overrides):
             f"No config.json in {directory}. A checkpoint directory holds "
             "config.json, the weights (model.safetensors) and tokenizer files."
         )
-    config = _read_config(config_path)
+    config = read_config(directory)
     try:
         if "model_type" in config:  # Hugging Face layout
-            loader = architectures.get_architecture(config["model_type"], directory)
+            loader = get_architecture(config["model_type"], directory)
             if not any(f.endswith((".safetensors", ".bin")) for f in os.listdir(directory)):
                 raise CheckpointError(
                     f"No weights in {directory}. Expected model.safetensors "
                     f"next to config.json. Received files: {sorted(os.listdir(directory))}."
                 )
+            validate_checkpoint(directory)
             return loader(directory, **overrides)
         if "registered_name" in config or "class_name" in config:  # keras-hub preset
             import keras_hub

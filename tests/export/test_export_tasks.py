@@ -129,7 +129,7 @@ def test_xlnet_qa_runners_score_no_answer_at_the_last_token(tmp_path):
     import subprocess
     import sys
 
-    from backbones.converters import hf_fixtures as hf
+    import fixtures_hf as hf
 
     keras.utils.set_random_seed(0)
     checkpoint = hf.write_encoder_checkpoint("xlnet", tmp_path / "xlnet")

@@ -6,7 +6,7 @@ import keras_hub
 import numpy as np
 import pytest
 
-from kerasft.backbones.converters.xlnet_backbone import XLNetBackbone
+from kerasft.backbones import XLNetBackbone
 from kerasft.errors import ConfigError
 from kerasft.layers.pooling import (
     LastTokenPooling,

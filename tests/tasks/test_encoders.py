@@ -18,7 +18,7 @@ import warnings
 import keras
 import numpy as np
 import pytest
-from backbones.converters import hf_fixtures as hf
+import fixtures_hf as hf
 from helpers import toy_sentiment
 
 import kerasft as kft

@@ -14,7 +14,7 @@ from keras_hub.models import DebertaV3Backbone
 
 from kerasft.backbones.converters.conversion import (
     check_activation,
-    check_layer_norm_epsilon,
+    require_layer_norm_epsilon,
 )
 from kerasft.errors import CheckpointError
 
@@ -53,7 +53,7 @@ def _check_settings(config):
 def convert_backbone_config(config):
     _check_settings(config)
     check_activation(config, "hidden_act", supported=("gelu",))
-    check_layer_norm_epsilon(config, "layer_norm_eps", 1e-7, default=1e-7)
+    require_layer_norm_epsilon(config, "layer_norm_eps", 1e-7, default=1e-7)
     max_relative = config.get("max_relative_positions", -1)
     return {
         "vocabulary_size": config["vocab_size"],

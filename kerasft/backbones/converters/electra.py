@@ -1,6 +1,7 @@
 """ELECTRA (`model_type="electra"`): keras-hub has the backbone, not a
 converter. kerasft builds its `ElectraBackbone` (keras-hub's, with the
-checkpoint's GELU; see `gelu_backbones.py`).
+checkpoint's GELU and LayerNorm epsilon; see
+`kerasft/backbones/models/checkpoint_backbones.py`).
 
 `keras_hub.models.ElectraBackbone` names its layers like `BertBackbone`
 (`token_embedding`, `segment_embedding`, `transformer_layer_{i}`, ...) and
@@ -16,8 +17,13 @@ transformers' `ElectraForSequenceClassification`, whose head is new too).
 import numpy as np
 from keras_hub.src.utils.transformers import convert_bert
 
-from kerasft.backbones.converters.conversion import check_activation
-from kerasft.backbones.converters.gelu_backbones import FROM_TRANSFORMERS, ElectraBackbone
+from kerasft.backbones.converters.bert import POSITIONS
+from kerasft.backbones.converters.conversion import (
+    check_activation,
+    check_settings,
+    layer_norm_epsilon,
+)
+from kerasft.backbones.models.checkpoint_backbones import FROM_TRANSFORMERS, ElectraBackbone
 
 backbone_cls = ElectraBackbone
 PREFIXES = ("electra.",)
@@ -26,6 +32,7 @@ OPTIONAL = ("pooler.",)
 
 def convert_backbone_config(config):
     activation = check_activation(config, "hidden_act", supported=tuple(FROM_TRANSFORMERS))
+    check_settings(config, POSITIONS)
     hidden = config["hidden_size"]
     return {
         "vocab_size": config["vocab_size"],
@@ -38,6 +45,7 @@ def convert_backbone_config(config):
         "max_sequence_length": config["max_position_embeddings"],
         "num_segments": config.get("type_vocab_size", 2),
         "activation": FROM_TRANSFORMERS[activation],
+        "layer_norm_epsilon": layer_norm_epsilon(config, "layer_norm_eps", 1e-12),
     }
 
 

@@ -111,6 +111,16 @@ def _header(path):
     return header
 
 
+def read_headers(directory):
+    """Tensor name -> {dtype, shape, data_offsets} over every safetensors
+    file of a checkpoint, from the headers only (no tensor data is read)."""
+    paths = sorted(set(_weight_files(directory).values()))
+    headers = {}
+    for path in paths:
+        headers.update(_header(path))
+    return headers
+
+
 def _read_bfloat16(path, name):
     """numpy has no bfloat16: widen the raw bits to float32."""
     info = _header(path)[name]

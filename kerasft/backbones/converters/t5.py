@@ -8,12 +8,18 @@ embedding's reverse projection when the save has it).
 The backbone's inputs are `encoder_token_ids`, `encoder_padding_mask`,
 `decoder_token_ids`, `decoder_padding_mask`; its outputs a dict with
 `encoder_sequence_output` and `decoder_sequence_output`.
+
+Encoder-only saves (`T5EncoderModel`, as T5 sentence encoders ship: no
+`decoder.*` tensors) load as kerasft's `T5EncoderBackbone`, with the inputs
+(`token_ids`, `padding_mask`) and output (`sequence_output`) of the other
+encoders.
 """
 
 import numpy as np
 from keras_hub.models import T5Backbone
 from keras_hub.src.utils.keras_utils import gelu_approximate
 
+from kerasft.backbones.models.t5_encoder_backbone import T5EncoderBackbone
 from kerasft.errors import CheckpointError
 
 backbone_cls = T5Backbone
@@ -22,6 +28,11 @@ OPTIONAL = ("lm_head.",)
 # transformers' `dense_act_fn` -> the Keras activation T5Backbone takes.
 ACTIVATIONS = {"relu": "relu", "gelu": "gelu", "gelu_new": gelu_approximate,
                "gelu_pytorch_tanh": gelu_approximate, "silu": "silu"}
+# The same, by name, for T5EncoderBackbone (whose config keeps the name).
+ACTIVATION_NAMES = {"relu": "relu", "gelu": "gelu", "gelu_new": "gelu_approximate",
+                    "gelu_pytorch_tanh": "gelu_approximate", "silu": "silu"}
+# A tensor only saves with a decoder have.
+DECODER_TENSOR = "decoder.block.0.layer.0.SelfAttention.q.weight"
 # Fixed in keras-hub's T5MultiHeadAttention.
 RELATIVE_ATTENTION = {"relative_attention_num_buckets": 32,
                       "relative_attention_max_distance": 128}
@@ -66,6 +77,17 @@ def convert_backbone_config(config):
     }
 
 
+def choose_backbone(config, reader):
+    """`T5Backbone` for encoder-decoder saves, `T5EncoderBackbone` for
+    encoder-only ones; with their constructor arguments."""
+    arguments = convert_backbone_config(config)
+    if reader.has(DECODER_TENSOR):
+        return T5Backbone, arguments
+    del arguments["tie_embedding_weights"]
+    arguments["activation"] = ACTIVATION_NAMES[_feed_forward(config)[0]]
+    return T5EncoderBackbone, arguments
+
+
 def _transpose(tensor, _):
     return np.transpose(tensor)
 
@@ -93,10 +115,14 @@ def _port_feed_forward(reader, layer, prefix):
 def convert_weights(backbone, reader, config):
     embedding = backbone.token_embedding
     reader.port_weight(embedding.embeddings, "shared.weight")
-    if not embedding.tie_weights:
-        reader.port_weight(embedding.reverse_embeddings, "lm_head.weight", _transpose)
-    for stack, layers in (("encoder", backbone.encoder_transformer_layers),
-                          ("decoder", backbone.decoder_transformer_layers)):
+    if isinstance(backbone, T5EncoderBackbone):
+        stacks = (("encoder", backbone.transformer_layers),)
+    else:
+        if not embedding.tie_weights:
+            reader.port_weight(embedding.reverse_embeddings, "lm_head.weight", _transpose)
+        stacks = (("encoder", backbone.encoder_transformer_layers),
+                  ("decoder", backbone.decoder_transformer_layers))
+    for stack, layers in stacks:
         for index, layer in enumerate(layers):
             block = f"{stack}.block.{index}.layer"
             _port_attention(reader, layer.self_attention, f"{block}.0.SelfAttention")

@@ -2,7 +2,7 @@
 
 Maps `XLNetModel` tensors (and `transformer.`-prefixed task saves) onto
 kerasft's `XLNetBackbone` (keras-hub's, with its batch bugs fixed; see
-`xlnet_backbone.py`). Both store the projections as
+`kerasft/backbones/models/xlnet_backbone.py`). Both store the projections as
 `[hidden, heads, head_dim]`, so they copy unchanged; the relative-attention
 biases map as `r_w_bias` -> content, `r_r_bias` -> positional,
 `r_s_bias` -> segment, `seg_embed` -> segment encoding.
@@ -10,13 +10,15 @@ biases map as `r_w_bias` -> content, `r_r_bias` -> positional,
 
 import numpy as np
 
-from kerasft.backbones.converters.conversion import check_layer_norm_epsilon
-from kerasft.backbones.converters.xlnet_backbone import XLNetBackbone
+from kerasft.backbones.converters.conversion import check_settings, layer_norm_epsilon
+from kerasft.backbones.models.xlnet_backbone import XLNetBackbone
 from kerasft.errors import CheckpointError
 
 backbone_cls = XLNetBackbone
 PREFIXES = ("transformer.",)
 ACTIVATIONS = {"gelu": "gelu", "relu": "relu", "tanh": "tanh"}
+# Options keras-hub's XLNet layers fix: config key -> (value, default).
+FIXED = {"attn_type": ("bi", "bi")}
 
 
 def convert_backbone_config(config):
@@ -27,7 +29,7 @@ def convert_backbone_config(config):
             f"Received: ff_activation={activation!r}. Supported: "
             f"{sorted(ACTIVATIONS)}."
         )
-    check_layer_norm_epsilon(config, "layer_norm_eps", 1e-12, default=1e-12)
+    check_settings(config, FIXED)
     return {
         "vocabulary_size": config["vocab_size"],
         "num_layers": config["n_layer"],
@@ -36,6 +38,7 @@ def convert_backbone_config(config):
         "intermediate_dim": config["d_inner"],
         "dropout": config.get("dropout", 0.1),
         "activation": ACTIVATIONS[activation],
+        "layer_norm_epsilon": layer_norm_epsilon(config, "layer_norm_eps", 1e-12),
     }
 
 

@@ -4,7 +4,7 @@
 import json
 import shutil
 
-import hf_fixtures as hf
+import fixtures_hf as hf
 import pytest
 
 from kerasft.errors import CheckpointError

@@ -4,7 +4,7 @@ file and the key or value, as `CheckpointError`."""
 import json
 import shutil
 
-import hf_fixtures as hf
+import fixtures_hf as hf
 import numpy as np
 import pytest
 
@@ -97,9 +97,17 @@ def test_unsupported_activation_raises(roberta_dir, tmp_path):
         kerasft.from_pretrained(directory)
 
 
-def test_layer_norm_epsilon_mismatch_warns(roberta_dir, tmp_path):
-    directory = _variant(roberta_dir, tmp_path / "v", config={"layer_norm_eps": 1e-12})
-    with pytest.warns(UserWarning, match="layer_norm_eps`=1e-12.*uses 1e-05"):
+@pytest.mark.parametrize("value", [0, -1e-5, "1e-5", True])
+def test_invalid_layer_norm_epsilon_raises(roberta_dir, tmp_path, value):
+    directory = _variant(roberta_dir, tmp_path / "v", config={"layer_norm_eps": value})
+    with pytest.raises(CheckpointError, match=rf"Received: layer_norm_eps={value!r}"):
+        kerasft.from_pretrained(directory)
+
+
+def test_relative_position_embeddings_raise(roberta_dir, tmp_path):
+    directory = _variant(roberta_dir, tmp_path / "v",
+                         config={"position_embedding_type": "relative_key"})
+    with pytest.raises(CheckpointError, match="Received: {'position_embedding_type': 'relative_key'}"):
         kerasft.from_pretrained(directory)
 
 

@@ -6,7 +6,7 @@ each checkpoint is loaded once and the layer-truncation check is `slow`."""
 import json
 import shutil
 
-import hf_fixtures as hf
+import fixtures_hf as hf
 import numpy as np
 import pytest
 
@@ -108,3 +108,17 @@ def test_tokenizer_from_sentencepiece_model_only(tokenizer_dir, tmp_path):
     directory = hf.copy_without(tokenizer_dir, tmp_path / "slow", "tokenizer.json")
     ours, theirs = hf.tokenizer_ids(directory)
     assert ours == theirs
+
+
+def test_encoder_only_save_feeds_a_text_classifier(tmp_path):
+    import kerasft
+    from kerasft.backbones import T5EncoderBackbone
+
+    directory, model = hf.write_checkpoint("t5", tmp_path / "encoder")
+    assert hf.encoder_difference(directory, model) <= hf.TOLERANCE
+    classifier = kerasft.TextClassifier.from_pretrained(
+        directory, labels=["neg", "pos"], sequence_length=16)
+    assert isinstance(classifier.backbone, T5EncoderBackbone)
+    probabilities = np.asarray(classifier.predict(["a good film", "bad"]))
+    assert probabilities.shape == (2, 2)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)

@@ -6,7 +6,8 @@ position encoding (`[L, B, H]` -> `[B, L, H]`) and the padding mask
 with several, positions and masks get mixed across the batch (max |Δ| 1e-2
 against transformers' `XLNetModel` on a 3-sequence batch of a tiny model,
 5e-7 with one sequence). kerasft's subclass swaps in the two layers with a
-transpose and keeps everything else, weights and config included.
+transpose and keeps everything else, weights and config included. It also
+takes the checkpoint's `layer_norm_epsilon` (keras-hub fixes 1e-12).
 """
 
 import keras
@@ -51,7 +52,9 @@ class _AttentionMaskLayer(XLNetAttentionMaskLayer):
 class XLNetBackbone(KerasHubXLNetBackbone):
     """keras-hub's `XLNetBackbone` with batch-safe position and mask layers.
 
-    Args: the same as `keras_hub.models.XLNetBackbone`.
+    Args: those of `keras_hub.models.XLNetBackbone`, and
+        layer_norm_epsilon: float. The epsilon of every LayerNorm. Defaults
+            to 1e-12, keras-hub's (and transformers').
     """
 
     def __init__(
@@ -65,6 +68,7 @@ class XLNetBackbone(KerasHubXLNetBackbone):
         activation="gelu",
         kernel_initializer_range=0.02,
         bias_initializer="zeros",
+        layer_norm_epsilon=1e-12,
         dtype=None,
         **kwargs,
     ):
@@ -84,7 +88,7 @@ class XLNetBackbone(KerasHubXLNetBackbone):
             XLNetEncoder(
                 num_heads=num_heads, hidden_dim=hidden_dim,
                 head_dim=hidden_dim // num_heads, intermediate_dim=intermediate_dim,
-                dropout=dropout, activation=activation, layer_norm_epsilon=1e-12,
+                dropout=dropout, activation=activation, layer_norm_epsilon=layer_norm_epsilon,
                 kernel_initializer_range=kernel_initializer_range,
                 bias_initializer=bias_initializer, dtype=dtype,
                 name=f"xlnet_encoder_{i}",
@@ -136,3 +140,7 @@ class XLNetBackbone(KerasHubXLNetBackbone):
         self.activation = activation
         self.kernel_initializer_range = kernel_initializer_range
         self.bias_initializer = bias_initializer
+        self.layer_norm_epsilon = layer_norm_epsilon
+
+    def get_config(self):
+        return {**super().get_config(), "layer_norm_epsilon": self.layer_norm_epsilon}

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerasft.backbones.converters.gelu_backbones import (
+from kerasft.backbones.models import (
     AlbertBackbone,
     BertBackbone,
     ElectraBackbone,
@@ -51,3 +51,20 @@ def test_default_is_keras_hubs_tanh_gelu():
 def test_unknown_activation_raises():
     with pytest.raises(ConfigError, match="Received: activation='swish'"):
         BUILDERS["bert"]("swish")
+
+
+@pytest.mark.parametrize("architecture", sorted(BUILDERS))
+def test_layer_norm_epsilon_is_set_and_serialized(architecture):
+    backbone = BUILDERS[architecture]("gelu")
+    assert backbone.layer_norm_epsilon is None  # keras-hub's own
+    clone = type(backbone).from_config({**backbone.get_config(), "layer_norm_epsilon": 1e-3})
+    norms = [layer for layer in clone._flatten_layers()
+             if isinstance(layer, keras.layers.LayerNormalization)]
+    assert norms and {norm.epsilon for norm in norms} == {1e-3}
+    assert clone.get_config()["layer_norm_epsilon"] == 1e-3
+
+
+@pytest.mark.parametrize("value", [0, -1.0, "1e-5", True])
+def test_invalid_layer_norm_epsilon_raises(value):
+    with pytest.raises(ConfigError, match=f"Received: layer_norm_epsilon={value!r}"):
+        BertBackbone(vocabulary_size=20, layer_norm_epsilon=value, **SIZES)
