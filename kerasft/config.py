@@ -109,21 +109,21 @@ def load_config(path=None, overrides=None):
 
 def _add_task_model_defaults(config, task, overrides):
     """Adds the keys a task reads from `model:` beyond dropout/l2/pooling,
-    with their defaults, from the task class's optional
-    `model_config_defaults()` (so `model.doc_stride: 96` is a known key)."""
+    with their defaults, from the task class's `model_config_defaults()`
+    hook (so `model.doc_stride: 96` is a known key)."""
     task = (overrides or {}).get("task", task or config["task"])
     if not isinstance(task, str):
         return
-    try:
-        import kerasft.tasks  # noqa: F401  (registers the tasks)
-        from kerasft.tasks.task import task_class
+    # Imported here, not at the top: the task classes import TensorFlow, which
+    # reading a config file should not wait for.
+    import kerasft.tasks  # noqa: F401  (registers the tasks)
+    from kerasft.tasks.saving import task_class
 
+    try:
         cls = task_class(task)
     except ConfigError:
         return  # an unknown task is reported when the run starts
-    defaults = getattr(cls, "model_config_defaults", None)
-    extra = defaults() if defaults else {}
-    for key, value in extra.items():
+    for key, value in cls.model_config_defaults().items():
         config["model"].setdefault(key, copy.deepcopy(value))
 
 

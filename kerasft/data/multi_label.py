@@ -7,8 +7,8 @@ import os
 
 import numpy as np
 
-from kerasft.data.readers import read_columns
-from kerasft.data.text_data import TextData, check_texts, where
+from kerasft.data.readers import read_text_columns
+from kerasft.data.text_data import TextData, where
 from kerasft.errors import DataError
 
 
@@ -148,18 +148,11 @@ def read_multi_label(source, text_column="text", label_column="labels",
             `allow_empty_labels`), a label id outside `label_names`, or a bad
             JSON list; each names the file and line (or row index).
     """
-    columns = {text_column: "text_column"}
-    if text_pair_column is not None:
-        columns[text_pair_column] = "text_pair_column"
-    if label_column is not None:
-        columns[label_column] = "label_column"
+    columns = {} if label_column is None else {label_column: "label_column"}
     optional = () if require_labels else (label_column,)
-    values, lines, name = read_columns(source, columns, optional, encoding=encoding,
-                                       delimiter=delimiter, header=header)
-    texts = check_texts(values[text_column], str(text_column), name, lines)
-    pairs = None
-    if text_pair_column is not None:
-        pairs = check_texts(values[text_pair_column], str(text_pair_column), name, lines)
+    texts, pairs, values, lines, name = read_text_columns(
+        source, text_column, text_pair_column, columns, optional, encoding=encoding,
+        delimiter=delimiter, header=header)
     labels = None
     if label_column is not None and label_column in values:
         labels = parse_label_lists(values[label_column], name, lines, label_separator)

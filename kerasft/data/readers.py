@@ -243,6 +243,33 @@ def read_columns(source, columns, optional=(), encoding="utf-8", delimiter=None,
     return values, lines, name
 
 
+def read_text_columns(source, text_column, text_pair_column=None, columns=None,
+                      optional=(), **options):
+    """`read_columns` for task readers: the checked texts (and second texts
+    of pairs) plus the raw values of the task's own `columns`.
+
+    Args:
+        source, optional, **options: as in `read_columns` (`encoding`,
+            `delimiter`, `header`).
+        text_column, text_pair_column: as in `read_texts`.
+        columns: dict of extra column -> the argument that named it.
+
+    Returns:
+        `(texts, pairs, values, lines, name)`; `pairs` is None without a
+        `text_pair_column`.
+    """
+    wanted = {text_column: "text_column"}
+    if text_pair_column is not None:
+        wanted[text_pair_column] = "text_pair_column"
+    wanted.update(columns or {})
+    values, lines, name = read_columns(source, wanted, optional, **options)
+    texts = check_texts(values[text_column], str(text_column), name, lines)
+    pairs = None
+    if text_pair_column is not None:
+        pairs = check_texts(values[text_pair_column], str(text_pair_column), name, lines)
+    return texts, pairs, values, lines, name
+
+
 def read_texts(
     source,
     text_column="text",

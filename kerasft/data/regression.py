@@ -3,8 +3,8 @@ numeric columns (`read_regression`) and STS Benchmark files (`read_stsb`)."""
 
 import math
 
-from kerasft.data.readers import read_columns
-from kerasft.data.text_data import TextData, check_texts, where
+from kerasft.data.readers import read_text_columns
+from kerasft.data.text_data import TextData, where
 from kerasft.errors import DataError
 
 
@@ -48,17 +48,10 @@ def read_regression(source, text_column="text", target_column="label",
     several = isinstance(target_column, (list, tuple))
     targets = list(target_column) if several else \
         ([] if target_column is None else [target_column])
-    columns = {text_column: "text_column"}
-    if text_pair_column is not None:
-        columns[text_pair_column] = "text_pair_column"
-    columns.update({t: "target_column" for t in targets})
     optional = () if require_targets else targets
-    values, lines, name = read_columns(source, columns, optional, encoding=encoding,
-                                       delimiter=delimiter, header=header)
-    texts = check_texts(values[text_column], str(text_column), name, lines)
-    pairs = None
-    if text_pair_column is not None:
-        pairs = check_texts(values[text_pair_column], str(text_pair_column), name, lines)
+    texts, pairs, values, lines, name = read_text_columns(
+        source, text_column, text_pair_column, {t: "target_column" for t in targets},
+        optional, encoding=encoding, delimiter=delimiter, header=header)
     labels = None
     if targets and all(t in values for t in targets):
         rows = [[_number(values[t][i], t, where(name, lines, i)) for t in targets]

@@ -3,37 +3,17 @@
 import keras
 from keras import ops
 
+from kerasft.backbones.traits import traits
 from kerasft.errors import ConfigError
 
 POOLINGS = ("auto", "cls", "mean", "pooled", "last")
-# Backbones summarised by their last token besides keras-hub's decoders:
-# XLNet's sequence summary is the last position (its `<cls>` token, kept
-# last by left padding).
-LAST_TOKEN_BACKBONES = ("XLNetBackbone",)
-
-
-def _decoder_backbones():
-    """Names of the backbones keras-hub builds a `CausalLM` on (GPT-2,
-    Llama, ...): with causal attention only the last real token has read
-    the whole text."""
-    import keras_hub
-
-    names, todo = set(), [keras_hub.models.CausalLM]
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.__subclasses__())
-        backbone_cls = getattr(cls, "backbone_cls", None)
-        if backbone_cls is not None and not issubclass(cls, keras_hub.models.Seq2SeqLM):
-            names.add(backbone_cls.__name__)
-    return names
 
 
 def summarizes_last_token(backbone):
     """Whether `backbone` (a backbone or its class) is XLNet or a decoder,
-    whose own classifiers read a text's summary from its last real token."""
-    cls = backbone if isinstance(backbone, type) else type(backbone)
-    names = set(LAST_TOKEN_BACKBONES) | _decoder_backbones()
-    return any(base.__name__ in names for base in cls.__mro__)
+    whose own classifiers read a text's summary from its last real token
+    (see `kerasft.backbones.traits`)."""
+    return traits(backbone).pooling == "last"
 
 
 def resolve_pooling(backbone, pooling="auto"):
@@ -57,7 +37,7 @@ def resolve_pooling(backbone, pooling="auto"):
         )
     last = summarizes_last_token(backbone)
     if pooling == "auto":
-        return "last" if last else "mean"
+        return traits(backbone).pooling
     if pooling == "cls" and last:
         name = (backbone if isinstance(backbone, type) else type(backbone)).__name__
         raise ConfigError(

@@ -108,6 +108,7 @@ class QuestionAnswerer(Task):
     preprocessor_cls = QuestionAnswererPreprocessor
     preprocessor_options = ("doc_stride", "max_question_length")
     default_sequence_length = 384
+    per_token_outputs = True
 
     def __init__(self, backbone, preprocessor, dropout=0.0, l2=0.0,
                  version_2_with_negative=False, n_best_size=20, max_answer_length=30,
@@ -365,16 +366,6 @@ class QuestionAnswerer(Task):
     def model_config_defaults(cls):
         return {"doc_stride": None, "max_question_length": 64, "n_best_size": 20,
                 "max_answer_length": 30, "null_score_diff_threshold": 0.0}
-
-    @classmethod
-    def task_kwargs_from_config(cls, model_config):
-        config = dict(model_config)
-        pooling = config.pop("pooling", None)
-        if pooling not in (None, "auto", "mean"):
-            raise ConfigError(
-                "A question answerer scores every token and has no pooling. "
-                f"Received: model.pooling={pooling!r}. Remove it.")
-        return config
 
     @classmethod
     def read_data(cls, path, data_config, require_labels=True):

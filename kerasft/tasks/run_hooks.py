@@ -3,10 +3,19 @@ run or CLI call. `Task` inherits them; tasks override what differs."""
 
 from kerasft.data.readers import read_texts
 from kerasft.data.splits import train_test_split
+from kerasft.errors import ConfigError
 
 
 class RunHooks:
-    """The hooks `kerasft.runs` and the CLI call on a task class."""
+    """The hooks `kerasft.runs` and the CLI call on a task class.
+
+    Class attributes:
+        per_token_outputs: bool. True for tasks that score every token
+            (tagging, span extraction): they have no pooling, so a run
+            config's `model.pooling` other than `auto`/`mean` is refused.
+    """
+
+    per_token_outputs = False
 
     @classmethod
     def model_config_defaults(cls):
@@ -54,4 +63,11 @@ class RunHooks:
     @classmethod
     def task_kwargs_from_config(cls, model_config):
         """Constructor arguments from a run config's `model:` section (hook)."""
-        return dict(model_config)
+        config = dict(model_config)
+        if cls.per_token_outputs:
+            pooling = config.pop("pooling", None)
+            if pooling not in (None, "auto", "mean"):
+                raise ConfigError(
+                    f"{cls.__name__} scores every token and has no pooling. Received: "
+                    f"model.pooling={pooling!r}. Remove it.")
+        return config

@@ -69,6 +69,7 @@ class TokenClassifier(Task):
     # window_overlap: int or None. Sub-tokens shared by consecutive windows
     # of sentences longer than `sequence_length`; None: half a window.
     preprocessor_options = ("window_overlap",)
+    per_token_outputs = True
 
     def __init__(self, backbone, preprocessor, tags, dropout=0.1, l2=0.0, **kwargs):
         tags = self._check_tags(tags)
@@ -362,17 +363,6 @@ class TokenClassifier(Task):
     @classmethod
     def model_config_defaults(cls):
         return {"window_overlap": None}
-
-    @classmethod
-    def task_kwargs_from_config(cls, model_config):
-        config = dict(model_config)
-        pooling = config.pop("pooling", None)
-        if pooling not in (None, "auto", "mean"):
-            raise ConfigError(
-                "A token classifier tags every token and has no pooling. "
-                f"Received: model.pooling={pooling!r}. Remove it."
-            )
-        return config
 
     @staticmethod
     def format_report(report):
