@@ -13,7 +13,7 @@ from kerasft.evaluation.squad import squad_report
 SQUAD = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "squad_v1.1")
 from kerasft.data.squad import SquadData, read_squad
 from kerasft.errors import ConfigError, DataError
-from kerasft.tasks import qa_decoding
+from kerasft.decoding import qa as qa_decoding
 from kerasft.tasks.question_answerer import MASK_VALUE, QuestionAnswerer
 
 FILLERS = ["the film was good.", "it is not bad.", "a great movie.", "the sport was great.",
