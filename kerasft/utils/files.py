@@ -93,7 +93,7 @@ def atomic_directory(directory, overwrite=False, error=ConfigError, keep_failed=
         error: see `check_destination`.
     """
     directory = check_destination(directory, overwrite, error)
-    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(directory) + ".tmp-",
+    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(directory) + ".partial-",
                            dir=os.path.dirname(directory))
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp made it private
     try:
