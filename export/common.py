@@ -2,9 +2,12 @@
 the task's decoding, print.
 
 Needs only the Python standard library, numpy and `tokenizers` - never
-TensorFlow or kerasft - so the runners show what a deployment needs. The
-NER and QA decoding comes from the numpy-only module the export ships
-(`ner_decoding.py`, `qa_decoding.py`, named in `export_config.json`).
+TensorFlow or kerasft - so the runners show what a deployment needs. Every
+export ships its task's numpy-only decoding module (`classification.py`,
+`multi_label.py`, `regression.py`, `ner.py`, `qa.py`, copied from
+`kerasft/decoding/` and named in `export_config.json`); the runners load it
+and call its `decode` (and `prepare` for windowed tasks), so they answer
+with the code Keras' `predict_records` runs.
 """
 
 import argparse
@@ -79,108 +82,75 @@ def load_decoding(directory, config):
     """Imports the numpy-only decoding module shipped in the export."""
     name = config.get("decoding_module")
     if not name:
-        sys.exit(f"error: the {config['task']} export in {directory} names no decoding module.")
+        sys.exit(f"error: the {config['task']} export in {directory} names no decoding "
+                 "module (export_config.json: decoding_module); re-export it.")
     spec = importlib.util.spec_from_file_location(name[:-3], os.path.join(directory, name))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def _pad_windows(windows, length, pad_id, padding_side="right"):
-    """Per-window id lists -> dict of int32 `[n, length]` model inputs."""
-    import numpy as np
-
-    out = {}
-    for name, key, pad in (("token_ids", "token_ids", pad_id),
-                           ("segment_ids", "type_ids", 0),
-                           ("padding_mask", "padding_mask", 0)):
-        dense = np.full((len(windows[key]), length), pad, dtype="int32")
-        for i, row in enumerate(windows[key]):
-            if padding_side == "left":
-                dense[i, length - len(row):] = row
-            else:
-                dense[i, :len(row)] = row
-        out[name] = dense
-    return out
+def decoding_config(config, labels):
+    """The export's `task_config`, with the label names of `labels.json`
+    where it lacks them."""
+    task_config = dict(config.get("task_config") or {})
+    if labels is not None:
+        task_config.setdefault("labels", labels)
+    return task_config
 
 
 def predict(args, texts, config, labels, forward, length=None):
     """Runs the export's task on `texts` and prints the answers.
 
+    Tokenizes (the decoding module's `prepare` where one text becomes
+    several windows), runs `forward`, and decodes with the module's
+    `decode`: the code `predict_records` runs in kerasft.
+
     Args:
-        args: the parsed command line (`export_dir`, `json`, `question`,
-            `pairs`).
-        texts: list of str (contexts for question answering).
+        args: the parsed command line (`export_dir`, `json`, `question`).
+        texts: list of str or `(first, second)` tuples (contexts for
+            question answering).
         config: `export_config.json`; labels: `labels.json` (or None).
         forward: callable. dict of int32 `[n, L]` inputs -> dict of output
             name -> numpy array `[n, ...]`.
         length: int or None. The artifact's fixed sequence length (TFLite);
-            None pads each batch to its longest text (ONNX).
+            None pads each batch to its longest text (ONNX; windows always
+            have the export's sequence length).
 
     Returns:
-        list of result dicts (what `--json` prints).
+        list of result dicts (what `--json` prints): the decoded record
+        with the input's fields (`text`, or `question` and `context`).
     """
-    task = config["task"]
-    settings = config.get("task_config") or {}
-    fixed = length or config["sequence_length"]
-    pad_id = config["tokenizer"]["pad_token_id"]
-    if task == "token_classifier":
-        decoding = load_decoding(args.export_dir, config)
-        tokenizer = plain_tokenizer(args.export_dir, config)
-        results = [{"text": text, "entities": decoding.predict_entities(
-            text, tokenizer, lambda feed: forward(feed)[config["outputs"][0]], labels, fixed,
-            overlap=settings.get("window_overlap"), pad_id=pad_id,
-            padding_side=settings.get("padding_side", "right"))} for text in texts]
-        return _print(results, args.json, lambda r: "\t".join(
-            [r["text"]] + [f"{e['type']}:{e['text']}@{e['start']}-{e['end']}"
-                           for e in r["entities"]]))
-    if task == "question_answerer":
+    decoding = load_decoding(args.export_dir, config)
+    task_config = decoding_config(config, labels)
+    inputs = texts
+    echoes = [{"text": _show_text(t)} for t in texts]
+    if "question" in decoding.INPUT_FIELDS:
         if not args.question:
-            sys.exit("error: a question answering export needs --question (the texts are "
-                     "the contexts).")
-        decoding = load_decoding(args.export_dir, config)
-        tokenizer = plain_tokenizer(args.export_dir, config)
-        windows = decoding.window_encodings(
-            tokenizer, [args.question] * len(texts), texts, fixed, settings["doc_stride"],
-            settings["max_question_length"])
-        outputs = forward(_pad_windows(windows, fixed, pad_id))
-        answers = decoding.decode_answers(
-            list(outputs["start_logits"]), list(outputs["end_logits"]), windows["offsets"],
-            windows["context_mask"], windows["example_index"], texts,
-            n_best_size=settings["n_best_size"], max_answer_length=settings["max_answer_length"],
-            version_2_with_negative=settings["version_2_with_negative"],
-            null_score_diff_threshold=settings["null_score_diff_threshold"],
-            cls_index=decoding.cls_indices(windows["token_ids"],
-                                           settings.get("cls_position", "first")))
-        results = [{"question": args.question, "context": c, **a}
-                   for c, a in zip(texts, answers)]
-        return _print(results, args.json,
-                      lambda r: f"{r['answer']}\t{r['score']:.4f}\t{r['context']}")
-    tokenizer = load_tokenizer(args.export_dir, config, length=length)
-    inputs = features(tokenizer, texts, config["inputs"])
-    scores = forward(inputs)[config["outputs"][0]]
-    if task == "multi_label_classifier":
-        thresholds = settings["thresholds"]
-        results = [{"text": _show_text(t),
-                    "labels": [n for n, p, c in zip(labels, row, thresholds) if p >= c],
-                    "scores": {n: float(p) for n, p in zip(labels, row)}}
-                   for t, row in zip(texts, scores)]
-        return _print(results, args.json, lambda r: f"{','.join(r['labels'])}\t{r['text']}")
-    if task == "text_regressor":
-        names = settings["target_names"]
-        results = [{"text": _show_text(t),
-                    "predictions": {n: float(v) for n, v in zip(names, row)}}
-                   for t, row in zip(texts, scores)]
-        return _print(results, args.json, lambda r: "\t".join(
-            [f"{v:.4f}" for v in r["predictions"].values()] + [r["text"]]))
-    return show([_show_text(t) for t in texts], scores, labels, args.json)
+            sys.exit(f"error: a {config['task']} export needs --question (the texts are the "
+                     "contexts).")
+        inputs = [(args.question, t) for t in texts]
+        echoes = [{"question": args.question, "context": t} for t in texts]
+    state = None
+    if decoding.WINDOWED:
+        feed, state = decoding.prepare(
+            inputs, plain_tokenizer(args.export_dir, config), task_config,
+            length or config["sequence_length"], pad_id=config["tokenizer"]["pad_token_id"])
+    else:
+        tokenizer = load_tokenizer(args.export_dir, config, length=length)
+        feed = features(tokenizer, inputs, config["inputs"])
+    rows = len(next(iter(feed.values())))
+    outputs = forward(feed) if rows else {name: [] for name in config["outputs"]}
+    records = decoding.decode(outputs, task_config, state)
+    results = [{**echo, **record} for echo, record in zip(echoes, records)]
+    return print_results(results, args.json, decoding.format_record)
 
 
 def _show_text(text):
     return "\t".join(text) if isinstance(text, tuple) else text
 
 
-def _print(results, as_json, line):
+def print_results(results, as_json, line):
     if as_json:
         print(json.dumps(results, ensure_ascii=False, default=float))
     else:
@@ -216,19 +186,3 @@ def parse_args(description, with_quantization=True):
             parser.error(f"--pairs: expected FIRST<TAB>SECOND, got {bad[0]!r}")
         texts = [tuple(t.split("\t", 1)) for t in texts]
     return args, texts
-
-
-def show(texts, scores, labels, as_json):
-    """Prints one prediction per text: label, score, text (or JSON)."""
-    results = []
-    for text, row in zip(texts, scores):
-        names = labels or [str(i) for i in range(len(row))]
-        best = max(range(len(row)), key=lambda i: row[i])
-        results.append({"text": text, "label": names[best],
-                        "scores": {n: float(s) for n, s in zip(names, row)}})
-    if as_json:
-        print(json.dumps(results, ensure_ascii=False))
-    else:
-        for r in results:
-            print(f"{r['label']}\t{r['scores'][r['label']]:.4f}\t{r['text']}")
-    return results

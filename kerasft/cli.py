@@ -77,8 +77,7 @@ def _predict(args):
 
 
 def _export(args):
-    from kerasft.export.from_directory import resolve_model_directory
-    from kerasft.runs import naming_source
+    from kerasft.runs import naming_source, resolve_model_directory
     from kerasft.tasks.task import load
 
     model = load(resolve_model_directory(args.model))

@@ -13,7 +13,7 @@ import time
 
 import keras
 
-from kerasft.errors import ConfigError, DataError
+from kerasft.errors import ConfigError, DataError, ExportError
 
 PACKAGED_DATASETS = ("bbc_news", "polarity")
 
@@ -160,3 +160,39 @@ def train_from_config(config, overwrite=False, verbose=None):
     print(json.dumps(report["run"], indent=2))
     print(f"Run written to {run_dir}")
     return run_dir, report
+
+
+def resolve_model_directory(path):
+    """A saved model directory, or a run directory holding one in `model/`.
+
+    Raises:
+        ExportError: neither holds a saved model's `config.json`.
+    """
+    path = os.fspath(path)
+    for candidate in (path, os.path.join(path, "model")):
+        if os.path.isfile(os.path.join(candidate, "config.json")):
+            return candidate
+    raise ExportError(
+        "Expected a saved kerasft model directory (config.json + weights) or a "
+        f"run directory with one in `model/`. Received: model_dir={path!r}. Save "
+        "the model with `model.save(dir)` or pass the run's directory."
+    )
+
+
+def export_from_directory(model_dir, out_dir, formats=("saved_model", "tflite", "onnx"),
+                          quantization="none", **kwargs):
+    """Loads a saved model (or a run's `model/`) and exports it.
+
+    Args:
+        model_dir: str. A directory written by `model.save` or a run
+            directory containing `model/`.
+        out_dir: str. The export directory.
+        formats, quantization, **kwargs: see `kerasft.export.export_model`.
+
+    Returns:
+        dict: the export report.
+    """
+    from kerasft.tasks.task import load
+
+    model = load(resolve_model_directory(model_dir))
+    return model.export(out_dir, formats=formats, quantization=quantization, **kwargs)

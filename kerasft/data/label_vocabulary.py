@@ -2,11 +2,11 @@
 
 import json
 import os
-import tempfile
 
 import numpy as np
 
 from kerasft.errors import DataError
+from kerasft.utils.files import atomic_file
 
 FILENAME = "labels.json"
 
@@ -172,15 +172,8 @@ class LabelVocabulary:
         path = os.fspath(path)
         if os.path.isdir(path):
             path = os.path.join(path, FILENAME)
-        directory = os.path.dirname(path) or "."
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=directory, suffix=".tmp", delete=False
-        ) as f:
+        with atomic_file(path) as f:
             json.dump(self.get_config(), f, ensure_ascii=False, indent=2)
-        umask = os.umask(0)  # temporary files are private (0600): use the umask
-        os.umask(umask)
-        os.chmod(f.name, 0o666 & ~umask)
-        os.replace(f.name, path)
         return path
 
     @classmethod

@@ -1,41 +1,15 @@
 """Classification metrics: a JSON-ready report, a text table, and `metrics.json`."""
 
-import contextlib
 import json
 import os
-import tempfile
 
 import numpy as np
 from sklearn import metrics
 
+from kerasft.utils.files import atomic_file
+
 AVERAGES = ("macro", "micro", "weighted")
 METRICS_FILENAME = "metrics.json"
-
-
-@contextlib.contextmanager
-def replace_atomically(path, mode="w"):
-    """Yields a temporary file next to `path`; moves it onto `path` on success.
-
-    Readers of `path` see the old file or the new one, never a half-written
-    one. The new file gets the usual permissions (`0o666` less the umask).
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    encoding = None if "b" in mode else "utf-8"
-    f = tempfile.NamedTemporaryFile(
-        mode, encoding=encoding, dir=directory, prefix=".tmp-", delete=False
-    )
-    try:
-        with f:
-            yield f
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(f.name, 0o666 & ~umask)
-        os.replace(f.name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(f.name)
-        raise
 
 
 def _as_class_ids(values, name, num_classes):
@@ -199,7 +173,7 @@ def write_report(report, directory):
     directory = os.fspath(directory)
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, METRICS_FILENAME)
-    with replace_atomically(path) as f:
+    with atomic_file(path) as f:
         json.dump(report, f, indent=2, ensure_ascii=False)
         f.write("\n")
     return path

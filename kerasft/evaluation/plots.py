@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from kerasft.evaluation.classification import replace_atomically
+from kerasft.utils.files import atomic_file
 
 _MAX_ANNOTATED_CLASSES = 30
 
@@ -20,7 +20,7 @@ def _save(figure, path):
     FigureCanvasAgg(figure)
     path = os.fspath(path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with replace_atomically(path, mode="wb") as f:
+    with atomic_file(path, mode="wb") as f:
         figure.savefig(f, format="png", dpi=120, bbox_inches="tight")
     return path
 

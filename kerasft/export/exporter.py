@@ -8,7 +8,8 @@ Output directory (written beside its final name, renamed at the end):
     model.onnx, model_dynamic.onnx
     tokenizer.json, tokenizer_config.json, vocab.txt
     labels.json                label names in output order
-    ner_decoding.py / qa_decoding.py   numpy-only decoding (NER, QA)
+    classification.py, ner.py, ...   the task's numpy-only decoding module
+                               (from kerasft/decoding/; the runners load it)
     export_config.json         what a runner needs (inputs, lengths, files)
     export_report.json         parity table, sizes, latencies, notes
 """
@@ -18,14 +19,14 @@ import json
 import os
 import shutil
 
+import kerasft.export.onnx as onnx_export
+import kerasft.export.parity as parity_gate
 from kerasft.errors import ExportError, ParityError
-from kerasft.export import onnx as onnx_export
-from kerasft.export import parity as parity_gate
-from kerasft.export import staging
 from kerasft.export.probe_texts import PROBE_TEXTS
 from kerasft.export.spec import spec_for_model
 from kerasft.export.text_graph import check_tokenizer_parity, supports_in_graph
 from kerasft.export.writers import plan_artifacts, write_artifacts
+from kerasft.utils.files import FAILED_SUFFIX, atomic_directory, check_destination
 
 FORMATS = ("saved_model", "tflite", "onnx")
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
@@ -129,7 +130,7 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
         )
     if int(batch_size) < 1:
         raise ExportError(f"batch_size must be >= 1. Received: batch_size={batch_size}.")
-    directory = staging.check_destination(directory, overwrite)
+    directory = check_destination(directory, overwrite, error=ExportError)
     spec = spec_for_model(model, tokenizer=tokenizer, sequence_length=sequence_length)
     _check_length(model, spec)
     parity_texts = list(texts) if texts is not None else list(PROBE_TEXTS)
@@ -141,55 +142,61 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
         notes.append("parity on built-in probe texts (pass texts= and labels= for accuracy)")
     if "int8" in quantizations and representative_texts is None:
         notes.append("int8 calibrated on the parity texts (pass representative_texts=)")
-    stage = staging.new_stage(directory)
-    try:
-        spec.tokenizer.save(stage)
-        if spec.labels is not None:
-            _write_json(os.path.join(stage, LABELS_FILE), spec.labels)
-        if spec.decoding_module:  # numpy-only decoding the runners import
-            shutil.copyfile(spec.decoding_module,
-                            os.path.join(stage, os.path.basename(spec.decoding_module)))
-        artifacts, more_notes, timings = write_artifacts(model, spec, stage, plan, options, say)
-        notes += more_notes
-        report = {
-            "kerasft_version": _version(), "task": spec.task_name,
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-            "sequence_length": spec.sequence_length, "batch_size": options["batch_size"],
-            "thresholds": limits, "notes": notes, "export_seconds": timings,
-            "artifacts": [{k: v for k, v in a.items() if k != "path"} for a in artifacts],
-        }
-        _write_json(os.path.join(stage, CONFIG_FILE), _config(spec, report))
-        rows = []
-        if parity:
-            if supports_in_graph(spec.tokenizer) and spec.text_signature and all(
-                    isinstance(t, str) for t in parity_texts):
-                report["tokenizer_parity"] = check_tokenizer_parity(
-                    spec.tokenizer, parity_texts, spec.sequence_length)
-            say(f"Parity gate on {len(parity_texts)} texts ...")
-            rows = parity_gate.check_parity(
-                model, spec, _parity_artifacts(artifacts), parity_texts, labels,
-                thresholds=limits, repeats=latency_repeats)
-            say(parity_gate.format_table(rows))
-        report["parity"] = {"texts": len(parity_texts), "labeled": labels is not None,
-                            "rows": rows}
-        failed = parity_gate.failures(rows)
-        report["passed"] = not failed
-        _write_json(os.path.join(stage, REPORT_FILE), report)
-    except BaseException:
-        staging.discard(stage)
-        raise
-    if failed:
-        aside = staging.keep_aside(stage, directory)
-        advice = "".join(f" Hint: {h}." for h in parity_gate.hints(report["parity"]["rows"]))
-        raise ParityError(
-            "Every exported artifact must answer like the Keras model. Received: "
-            + "; ".join(failed) + f". The export was kept aside at {aside} for "
-            "inspection. Fix the model, drop the failing quantization or loosen "
-            f"`thresholds=`.{advice}"
-        )
-    staging.commit(stage, directory)
+    with atomic_directory(directory, overwrite, error=ExportError,
+                          keep_failed=(ParityError,)) as stage:
+        gate = {"run": parity, "texts": parity_texts, "labels": labels,
+                "limits": limits, "repeats": latency_repeats}
+        report = _write_export(model, spec, stage, plan, options, notes, gate, say)
+        failed = parity_gate.failures(report["parity"]["rows"])
+        if failed:  # the stage is kept aside at <directory>.failed
+            advice = "".join(f" Hint: {h}." for h in parity_gate.hints(
+                report["parity"]["rows"]))
+            raise ParityError(
+                "Every exported artifact must answer like the Keras model. Received: "
+                + "; ".join(failed) + f". The export was kept aside at "
+                f"{directory + FAILED_SUFFIX} for inspection. Fix the model, drop the "
+                f"failing quantization or loosen `thresholds=`.{advice}"
+            )
     report["directory"] = directory
     say(f"Export written to {directory}")
+    return report
+
+
+def _write_export(model, spec, stage, plan, options, notes, gate, say):
+    """Writes tokenizer, labels, decoding module, artifacts, config and
+    report into `stage`, running the parity gate (`gate`: `run`, `texts`,
+    `labels`, `limits`, `repeats`). Returns the report."""
+    parity_texts, labels = gate["texts"], gate["labels"]
+    spec.tokenizer.save(stage)
+    if spec.labels is not None:
+        _write_json(os.path.join(stage, LABELS_FILE), spec.labels)
+    if spec.decoding_module:  # numpy-only decoding the runners import
+        shutil.copyfile(spec.decoding_module,
+                        os.path.join(stage, os.path.basename(spec.decoding_module)))
+    artifacts, more_notes, timings = write_artifacts(model, spec, stage, plan, options, say)
+    report = {
+        "kerasft_version": _version(), "task": spec.task_name,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "sequence_length": spec.sequence_length, "batch_size": options["batch_size"],
+        "thresholds": gate["limits"], "notes": notes + more_notes, "export_seconds": timings,
+        "artifacts": [{k: v for k, v in a.items() if k != "path"} for a in artifacts],
+    }
+    _write_json(os.path.join(stage, CONFIG_FILE), _config(spec, report))
+    rows = []
+    if gate["run"]:
+        if supports_in_graph(spec.tokenizer) and spec.text_signature and all(
+                isinstance(t, str) for t in parity_texts):
+            report["tokenizer_parity"] = check_tokenizer_parity(
+                spec.tokenizer, parity_texts, spec.sequence_length)
+        say(f"Parity gate on {len(parity_texts)} texts ...")
+        rows = parity_gate.check_parity(
+            model, spec, _parity_artifacts(artifacts), parity_texts, labels,
+            thresholds=gate["limits"], repeats=gate["repeats"])
+        say(parity_gate.format_table(rows))
+    report["parity"] = {"texts": len(parity_texts), "labeled": labels is not None,
+                        "rows": rows}
+    report["passed"] = not parity_gate.failures(rows)
+    _write_json(os.path.join(stage, REPORT_FILE), report)
     return report
 
 

@@ -26,8 +26,8 @@ import os
 
 import numpy as np
 
+import kerasft.export.runtimes as runtimes
 from kerasft.errors import ExportError
-from kerasft.export import runtimes
 
 DEFAULT_THRESHOLDS = {"max_abs_diff": 1e-4, "min_top1_agreement": 0.98,
                       "mediapipe_max_abs_diff": 1e-3}

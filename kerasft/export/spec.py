@@ -10,6 +10,7 @@ otherwise `spec_for_model` builds a classification spec.
 
 import numpy as np
 
+from kerasft.decoding import classification, multi_label, regression
 from kerasft.errors import ExportError
 
 # Roles of the backbone inputs, as MediaPipe's BERT preprocessor names them.
@@ -30,20 +31,25 @@ class ExportSpec:
         task_name: str. Written into the report and the artifacts' metadata.
         mediapipe_task: str or None. `"text_classifier"` when the TFLite
             file can carry MediaPipe Tasks metadata.
-        runner_config: dict or None. Task settings a runner needs to turn
-            outputs into answers (thresholds, window overlap, doc stride...);
-            written into `export_config.json` under `"task_config"`.
-        decoding_module: str or None. Path of a numpy-only Python module the
-            runners load to decode outputs (`ner_decoding.py`,
-            `qa_decoding.py`); copied into the export directory.
+        runner_config: dict or None. The `task_config` of the decoding
+            module: what turns outputs into records (labels, thresholds,
+            window overlap, doc stride...); written into
+            `export_config.json` under `"task_config"`, with `labels`
+            added when the spec has labels.
+        decoding_module: str or None. Path of the numpy-only module in
+            `kerasft/decoding/` that turns outputs into records
+            (`decode(outputs, task_config, state)`); copied into the export
+            directory and named in `export_config.json`, where the runners
+            load it.
         text_signature: bool. Whether the SavedModel gets a raw-string
-            `serving_default` (one text in, outputs out). Defaults to True
-            unless a `decoding_module` is needed around the model.
+            `serving_default` (one text in, outputs out). False for tasks
+            whose decoding module prepares windows around the model (NER,
+            QA). Defaults to True.
     """
 
     def __init__(self, input_names, output_names, tokenizer, sequence_length,
                  labels=None, task_name="task", mediapipe_task=None, runner_config=None,
-                 decoding_module=None, text_signature=None):
+                 decoding_module=None, text_signature=True):
         self.input_names = list(input_names)
         self.output_names = list(output_names)
         self.tokenizer = tokenizer
@@ -52,9 +58,10 @@ class ExportSpec:
         self.task_name = task_name
         self.mediapipe_task = mediapipe_task
         self.runner_config = dict(runner_config or {})
+        if self.labels is not None:
+            self.runner_config.setdefault("labels", self.labels)
         self.decoding_module = decoding_module
-        self.text_signature = (decoding_module is None if text_signature is None
-                               else bool(text_signature))
+        self.text_signature = bool(text_signature)
 
     # -- inputs ---------------------------------------------------------------
     def encode(self, texts, length=None):
@@ -128,10 +135,6 @@ class ExportSpec:
         """The task metric of `outputs` against true `labels` (or None)."""
         return None
 
-    def decode(self, outputs):
-        """Human-readable predictions (used by runners and the CLI)."""
-        return outputs
-
 
 class ClassificationSpec(ExportSpec):
     """`ExportSpec` of a text classifier: one probabilities output."""
@@ -140,7 +143,8 @@ class ClassificationSpec(ExportSpec):
                  output_name="probabilities", task_name="text_classifier"):
         super().__init__(input_names, [output_name], tokenizer, sequence_length,
                          labels=labels, task_name=task_name,
-                         mediapipe_task="text_classifier")
+                         mediapipe_task="text_classifier",
+                         decoding_module=classification.__file__)
 
     def serving_outputs(self, outputs):
         import tensorflow as tf
@@ -154,25 +158,17 @@ class ClassificationSpec(ExportSpec):
     def metric(self, outputs, labels):
         if labels is None:
             return None
-        index = {name: i for i, name in enumerate(self.labels)}
-        truth = np.array([index.get(str(label), -1) for label in labels])
-        unknown = [labels[i] for i in np.flatnonzero(truth < 0)[:5]]
+        truth = [str(label) for label in labels]
+        unknown = [label for label in truth if label not in self.labels][:5]
         if unknown:
             raise ExportError(
                 f"Parity labels must be among the model's labels {self.labels}. "
                 f"Received: unknown labels {unknown}. Pass the held-out labels as "
                 "label names."
             )
-        predicted = np.asarray(outputs[self.output_names[0]]).argmax(-1)
-        return {"accuracy": float((predicted == truth).mean())}
-
-    def decode(self, outputs):
-        probabilities = np.asarray(outputs[self.output_names[0]])
-        return [
-            {"label": self.labels[int(row.argmax())],
-             "scores": {name: float(p) for name, p in zip(self.labels, row)}}
-            for row in probabilities
-        ]
+        records = classification.decode(
+            {"probabilities": outputs[self.output_names[0]]}, self.runner_config)
+        return {"accuracy": float(np.mean([r["label"] == t for r, t in zip(records, truth)]))}
 
 
 class MultiLabelSpec(ExportSpec):
@@ -190,7 +186,8 @@ class MultiLabelSpec(ExportSpec):
         thresholds = [float(t) for t in thresholds]
         super().__init__(input_names, ["probabilities"], tokenizer, sequence_length,
                          labels=labels, task_name=task_name,
-                         runner_config={"thresholds": thresholds})
+                         runner_config={"thresholds": thresholds},
+                         decoding_module=multi_label.__file__)
         self.thresholds = np.asarray(thresholds)
 
     def serving_outputs(self, outputs):
@@ -204,7 +201,8 @@ class MultiLabelSpec(ExportSpec):
     def compare(self, reference, candidate, features):
         ref = np.asarray(reference["probabilities"], dtype="float64")
         got = np.asarray(candidate["probabilities"], dtype="float64")
-        same = ((ref >= self.thresholds) == (got >= self.thresholds)).all(-1)
+        same = (multi_label.decisions(reference, self.runner_config)
+                == multi_label.decisions(candidate, self.runner_config)).all(-1)
         return {"max_abs_diff": float(np.abs(ref - got).max()),
                 "top1_agreement": float(same.mean())}
 
@@ -223,15 +221,9 @@ class MultiLabelSpec(ExportSpec):
                     f"Parity labels of a multi-label model are lists of the model's "
                     f"labels {self.labels}. Received: {names!r} at row {row}.")
             truth[row, [index[str(n)] for n in names]] = 1
-        predicted = np.asarray(outputs["probabilities"]) >= self.thresholds
+        predicted = multi_label.decisions(outputs, self.runner_config)
         return {"micro_f1": float(f1_score(truth, predicted, average="micro",
                                            zero_division=0))}
-
-    def decode(self, outputs):
-        probabilities = np.asarray(outputs["probabilities"])
-        return [{"labels": [n for n, p, t in zip(self.labels, row, self.thresholds) if p >= t],
-                 "scores": {n: float(p) for n, p in zip(self.labels, row)}}
-                for row in probabilities]
 
 
 class RegressionSpec(ExportSpec):
@@ -247,7 +239,8 @@ class RegressionSpec(ExportSpec):
                  tolerance=0.05, task_name="text_regressor"):
         super().__init__(input_names, ["predictions"], tokenizer, sequence_length,
                          task_name=task_name,
-                         runner_config={"target_names": list(target_names)})
+                         runner_config={"target_names": list(target_names)},
+                         decoding_module=regression.__file__)
         self.target_names = list(target_names)
         self.scale = np.asarray(scale, dtype="float64")
         self.tolerance = float(tolerance)
@@ -266,10 +259,6 @@ class RegressionSpec(ExportSpec):
         truth = np.asarray(labels, dtype="float64").reshape(len(labels), -1)
         got = np.asarray(outputs["predictions"], dtype="float64").reshape(truth.shape)
         return {"rmse": float(np.sqrt(np.mean((truth - got) ** 2)))}
-
-    def decode(self, outputs):
-        return [{n: float(v) for n, v in zip(self.target_names, row)}
-                for row in np.asarray(outputs["predictions"])]
 
 
 def _tokenizer_of(model):

@@ -23,8 +23,8 @@ import tempfile
 
 import numpy as np
 
+import kerasft.export.tflite_metadata as tflite_metadata
 from kerasft.errors import ExportError
-from kerasft.export import tflite_metadata
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
 _WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_tflite_worker.py")

@@ -9,10 +9,10 @@ import shutil
 import tempfile
 import time
 
+import kerasft.export.onnx as onnx_export
+import kerasft.export.parity as parity_gate
+import kerasft.export.tflite as tflite
 from kerasft.errors import ExportError
-from kerasft.export import onnx as onnx_export
-from kerasft.export import parity as parity_gate
-from kerasft.export import tflite
 from kerasft.export.saved_model import export_fixed_saved_model, export_saved_model
 from kerasft.export.text_graph import supports_in_graph
 

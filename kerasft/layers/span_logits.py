@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from kerasft.errors import ConfigError
-from kerasft.tasks.qa_decoding import CLS_INDEX
+from kerasft.decoding.qa import CLS_INDEX
 
 MASK_VALUE = -10000.0
 

@@ -2,10 +2,10 @@
 
 import numpy as np
 
+from kerasft.decoding.qa import (CLS_INDEX, cls_indices, segments_from_context,
+                                 window_encodings)
 from kerasft.errors import ConfigError, DataError
 from kerasft.preprocessors.text_preprocessor import TextPreprocessor
-from kerasft.tasks.qa_decoding import (CLS_INDEX, cls_indices, segments_from_context,
-                                        window_encodings)
 
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
 

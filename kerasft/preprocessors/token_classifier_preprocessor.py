@@ -4,9 +4,9 @@ import dataclasses
 
 import numpy as np
 
+from kerasft.decoding.ner import IGNORE_INDEX, special_template, window_inputs
 from kerasft.errors import ConfigError
 from kerasft.preprocessors.text_preprocessor import TextPreprocessor
-from kerasft.tasks.ner_decoding import IGNORE_INDEX, special_template, window_inputs
 
 
 @dataclasses.dataclass
@@ -36,7 +36,7 @@ class TokenClassifierPreprocessor(TextPreprocessor):
     first sub-token of a word carries the word's tag; other sub-tokens and
     special tokens get -100, which the loss and metrics ignore. Sentences
     longer than `sequence_length` are cut into overlapping windows (see
-    `kerasft.tasks.ner_decoding.plan_windows`) instead of being truncated;
+    `kerasft.decoding.ner.plan_windows`) instead of being truncated;
     each word is labelled in exactly one window, the one where it is most
     central.
 

@@ -297,13 +297,13 @@ class MultiLabelClassifier(Task):
         return [[labels[j] for j in np.flatnonzero(row)] for row in chosen]
 
     def predict_records(self, x, batch_size=32):
+        """`{"labels", "scores"}` per text, decoded by
+        `kerasft.decoding.multi_label` as the exported runners do."""
+        from kerasft.decoding import multi_label
+
         probabilities = self.predict(x, batch_size=batch_size)
-        return [
-            {"labels": [name for name, p, t in zip(self.labels, row, self.thresholds)
-                        if p >= t],
-             "scores": {name: float(p) for name, p in zip(self.labels, row)}}
-            for row in probabilities
-        ]
+        return multi_label.decode({"probabilities": probabilities},
+                                  {"labels": list(self.labels), "thresholds": self.thresholds})
 
     def evaluate_report(self, x, y, output_dir=None, batch_size=32):
         """Micro/macro F1, per-label precision/recall/F1/support, subset

@@ -3,7 +3,7 @@
 The model reads `[CLS] question [SEP] context [SEP]` windows and scores
 every token as the start and as the end of the answer. Long contexts are cut
 into windows that overlap by `doc_stride` tokens; the best span over all
-windows of a question wins (`kerasft.tasks.qa_decoding`).
+windows of a question wins (`kerasft.decoding.qa`).
 
 Inputs and outputs (the contract exporters and runners rely on):
 
@@ -34,6 +34,7 @@ import numpy as np
 
 from kerasft.backbones.loader import max_sequence_length
 from kerasft.data.squad import SquadData, read_squad, split_squad
+from kerasft.decoding import qa as qa_decoding
 from kerasft.errors import ConfigError, DataError
 from kerasft.evaluation.squad import (
     format_squad_report,
@@ -48,7 +49,6 @@ from kerasft.preprocessors.question_answerer_preprocessor import (
     QuestionAnswererPreprocessor,
     check_pairs,
 )
-from kerasft.tasks.qa_decoding import decode_answers
 from kerasft.tasks.task import Task, register_task
 
 PROBE_QUESTION = "What is this about?"
@@ -303,12 +303,12 @@ class QuestionAnswerer(Task):
                 return super().predict(question, batch_size=batch_size, **kwargs)
         questions, contexts = check_pairs(*pairs)
         windows, start, end = self.predict_logits(questions, contexts, batch_size)
-        answers = decode_answers(
-            start, end, windows.offsets, windows.context_mask, windows.example_index,
-            contexts, n_best_size=self.n_best_size, max_answer_length=self.max_answer_length,
-            version_2_with_negative=self.version_2_with_negative,
-            null_score_diff_threshold=self.null_score_diff_threshold,
-            return_n_best=return_n_best, cls_index=self.preprocessor.cls_index(windows))
+        answers = qa_decoding.decode(
+            {"start_logits": start, "end_logits": end},
+            {**self._decoding_config(), "return_n_best": return_n_best},
+            {"offsets": windows.offsets, "context_mask": windows.context_mask,
+             "example_index": windows.example_index, "contexts": contexts,
+             "cls_index": self.preprocessor.cls_index(windows)})
         return answers[0] if single else answers
 
     def predict_records(self, x, batch_size=32):
@@ -327,8 +327,8 @@ class QuestionAnswerer(Task):
         `start_logits` (float32 `[batch, sequence_length]`, in that order).
         Its `encode` takes `(question, context)` pairs (a bare string is a
         context, asked `PROBE_QUESTION`) and returns each pair's first window.
-        Runners turn logits into answers with `kerasft/tasks/qa_decoding.py`
-        (numpy only): `window_encodings`, then `decode_answers`."""
+        Runners turn logits into answers with `kerasft/decoding/qa.py`
+        (numpy only, shipped in the export): `prepare`, then `decode`."""
         from kerasft.export.spec import ExportSpec
 
         preprocessor = self.preprocessor
@@ -346,20 +346,22 @@ class QuestionAnswerer(Task):
                 return {name: preprocessor.pad(features, length)[name]
                         for name in self.input_names}
 
-        from kerasft.tasks import qa_decoding
-
         return QuestionAnswererSpec(
             list(self.input), ["end_logits", "start_logits"],
             tokenizer or preprocessor.tokenizer,
             sequence_length or preprocessor.sequence_length, task_name=self.task_name,
-            runner_config={"doc_stride": preprocessor.doc_stride,
-                           "max_question_length": preprocessor.max_question_length,
-                           "n_best_size": self.n_best_size,
-                           "max_answer_length": self.max_answer_length,
-                           "version_2_with_negative": self.version_2_with_negative,
-                           "null_score_diff_threshold": self.null_score_diff_threshold,
-                           "cls_position": preprocessor.cls_position},
-            decoding_module=qa_decoding.__file__)
+            runner_config=self._decoding_config(), decoding_module=qa_decoding.__file__,
+            text_signature=False)
+
+    def _decoding_config(self):
+        """The `task_config` of `kerasft.decoding.qa` (also exported)."""
+        preprocessor = self.preprocessor
+        return {"doc_stride": preprocessor.doc_stride,
+                "max_question_length": preprocessor.max_question_length,
+                "n_best_size": self.n_best_size, "max_answer_length": self.max_answer_length,
+                "version_2_with_negative": self.version_2_with_negative,
+                "null_score_diff_threshold": self.null_score_diff_threshold,
+                "cls_position": preprocessor.cls_position}
 
     # -- runs (CLI / YAML) ---------------------------------------------------
     @classmethod

@@ -141,13 +141,13 @@ class TextClassifier(Task):
             task_name=self.task_name)
 
     def predict_records(self, x, batch_size=32):
+        """`{"label", "score", "scores"}` per text, decoded by
+        `kerasft.decoding.classification` as the exported runners do."""
+        from kerasft.decoding import classification
+
         probabilities = self.predict(x, batch_size=batch_size)
-        names = self.label_vocabulary.decode(probabilities.argmax(-1))
-        return [
-            {"label": name, "score": float(p.max()),
-             "scores": {str(label): float(v) for label, v in zip(self.labels, p)}}
-            for name, p in zip(names, probabilities)
-        ]
+        return classification.decode({"probabilities": probabilities},
+                                     {"labels": list(self.label_vocabulary.labels)})
 
     def predict_labels(self, x, batch_size=32):
         """Label names of the most probable class for each text."""

@@ -242,9 +242,15 @@ class TextRegressor(Task):
 
     # -- predictions and reports --------------------------------------------
     def predict_records(self, x, batch_size=32):
+        """`{target: value}` per text: the `predictions` that
+        `kerasft.decoding.regression` decodes (runners print them under
+        `"predictions"`, beside the text)."""
+        from kerasft.decoding import regression
+
         predictions = self.predict(x, batch_size=batch_size)
-        return [{name: float(v) for name, v in zip(self.target_names, row)}
-                for row in predictions]
+        records = regression.decode({"predictions": predictions},
+                                    {"target_names": list(self.target_names)})
+        return [r["predictions"] for r in records]
 
     def evaluate_report(self, x, y, output_dir=None, batch_size=32):
         """MSE, RMSE, MAE, Pearson and Spearman per target (scikit-learn,

@@ -14,6 +14,7 @@ from kerasft.data.tag_schemes import (
     split_tag,
     to_iob2,
 )
+from kerasft.decoding import ner as ner_decoding
 from kerasft.errors import ConfigError, DataError
 from kerasft.evaluation.ner import format_report, ner_report, write_report
 from kerasft.layers.dense_head import dense_head
@@ -22,7 +23,6 @@ from kerasft.metrics import MaskedTokenAccuracy
 from kerasft.preprocessors.token_classifier_preprocessor import (
     TokenClassifierPreprocessor,
 )
-from kerasft.tasks import ner_decoding
 from kerasft.tasks.inputs import is_raw_text, split_texts
 from kerasft.tasks.task import PADDINGS, Task, register_task
 
@@ -218,15 +218,17 @@ class TokenClassifier(Task):
         sentences, _ = self._words(x)
         return self._predict_words(sentences, batch_size)
 
-    def _predict_words(self, sentences, batch_size):
+    def _decoding_inputs(self, sentences, batch_size, offsets=None, texts=None):
+        """`(outputs, state)` of `kerasft.decoding.ner` for pre-split sentences."""
         encoding = self.preprocessor.encode_words(sentences)
-        probs = self._window_probabilities(encoding, batch_size)
-        grouped = [[] for _ in sentences]
-        for k, s in enumerate(encoding.sentence):
-            grouped[s].append(k)
-        return [ner_decoding.merge_windows([probs[k] for k in ks],
-                                           [encoding.word_index[k] for k in ks], n)
-                for ks, n in zip(grouped, encoding.num_words)]
+        outputs = {"probabilities": self._window_probabilities(encoding, batch_size)}
+        state = {"sentence": encoding.sentence, "word_index": encoding.word_index,
+                 "words": sentences, "offsets": offsets, "texts": texts}
+        return outputs, state
+
+    def _predict_words(self, sentences, batch_size):
+        outputs, state = self._decoding_inputs(sentences, batch_size)
+        return ner_decoding.word_probabilities(outputs, self._decoding_config(), state)
 
     def predict(self, x, batch_size=32, aggregation="mean", **kwargs):
         """Entities in raw texts or pre-split sentences (Keras `predict` on
@@ -273,14 +275,17 @@ class TokenClassifier(Task):
 
     def predict_records(self, x, batch_size=32):
         """JSON-ready `{"entities": [...]}` per input (plus `"tags"` for
-        pre-split sentences)."""
+        pre-split sentences), decoded by `kerasft.decoding.ner.decode` as
+        the exported runners do."""
         sentences, offsets = self._words(x)
-        probabilities = self._predict_words(sentences, batch_size)
-        entities = self._entities(x, sentences, offsets, probabilities)
+        outputs, state = self._decoding_inputs(sentences, batch_size, offsets,
+                                               None if offsets is None else list(x))
+        config = self._decoding_config()
+        records = ner_decoding.decode(outputs, config, state)
         if offsets is not None:
-            return [{"entities": e} for e in entities]
-        return [{"entities": e, "tags": t}
-                for e, t in zip(entities, self._tags(probabilities))]
+            return records
+        tags = self._tags(ner_decoding.word_probabilities(outputs, config, state))
+        return [{**r, "tags": t} for r, t in zip(records, tags)]
 
     def evaluate_report(self, x, y, output_dir=None, batch_size=32):
         """Entity-level precision, recall and F1 (seqeval; per type, micro,
@@ -310,22 +315,26 @@ class TokenClassifier(Task):
         return report
 
     # -- export ----------------------------------------------------------------
+    def _decoding_config(self, tokenizer=None):
+        """The `task_config` of `kerasft.decoding.ner` (also exported)."""
+        tokenizer = tokenizer or self.preprocessor.tokenizer
+        return {"labels": list(self.tags), "window_overlap": self.preprocessor.window_overlap,
+                "padding_side": tokenizer.padding_side}
+
     def export_spec(self, tokenizer=None, sequence_length=None):
         """`ExportSpec` of the fixed-length forward pass: the backbone inputs
         (int32 `[batch, sequence_length]`) -> `probabilities` (float32
         `[batch, sequence_length, num_tags]`), labels = the IOB2 tags.
-        Runners turn those into entities with `kerasft/tasks/ner_decoding.py`
-        (numpy only): `split_words`, `window_inputs`, `merge_windows`,
-        `decode_entities`."""
+        Runners turn those into entities with `kerasft/decoding/ner.py`
+        (numpy only, shipped in the export): `prepare`, then `decode`."""
         from kerasft.export.spec import ExportSpec
 
         tokenizer = tokenizer or self.preprocessor.tokenizer
         return ExportSpec(list(self.input), ["probabilities"], tokenizer,
                           sequence_length or self.preprocessor.sequence_length,
                           labels=self.tags, task_name=self.task_name,
-                          runner_config={"window_overlap": self.preprocessor.window_overlap,
-                                         "padding_side": tokenizer.padding_side},
-                          decoding_module=ner_decoding.__file__)
+                          runner_config=self._decoding_config(tokenizer),
+                          decoding_module=ner_decoding.__file__, text_signature=False)
 
     # -- runs (CLI / YAML) ---------------------------------------------------
     @classmethod

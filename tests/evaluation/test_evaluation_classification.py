@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kerasft.evaluation import classification_report, format_report, write_report
-from kerasft.evaluation.classification import replace_atomically
+from kerasft.utils.files import atomic_file as replace_atomically
 
 Y_TRUE = [0, 0, 0, 1, 1, 2]
 Y_PRED = [0, 0, 1, 1, 2, 2]

@@ -1,4 +1,4 @@
-"""`export_from_directory`: the function behind `kerasft export DIR`."""
+"""`kerasft.runs.export_from_directory`: load a saved model or run, export it."""
 
 import os
 
@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from kerasft.errors import ExportError
-from kerasft.export import export_from_directory
-from kerasft.export.from_directory import resolve_model_directory
+from kerasft.runs import export_from_directory, resolve_model_directory
 
 
 def test_exports_a_run_directory(tiny_classifier, toy_data, tmp_path):

@@ -8,7 +8,7 @@ from kerasft.data.squad import read_squad
 from kerasft.errors import ConfigError, DataError
 from kerasft.preprocessors.question_answerer_preprocessor import (
     QuestionAnswererPreprocessor, answer_char_span, span_to_tokens)
-from kerasft.tasks.qa_decoding import segments_from_context, window_encodings
+from kerasft.decoding.qa import segments_from_context, window_encodings
 from kerasft.tokenizers import Tokenizer
 
 CONTEXT = ("the film was good. it is not bad. a great movie. the sport was great. "

@@ -11,7 +11,7 @@ from kerasft.evaluation.squad import squad_report
 
 from kerasft.data.squad import SquadData, read_squad
 from kerasft.errors import ConfigError, DataError
-from kerasft.tasks import qa_decoding
+from kerasft.decoding import qa as qa_decoding
 from kerasft.layers.span_logits import MASK_VALUE
 from kerasft.tasks.question_answerer import QuestionAnswerer
 

@@ -12,7 +12,7 @@ import kerasft as kft
 from kerasft.data import read_conll
 from kerasft.data import entity_types, from_iob2, iob2_tags
 from kerasft.errors import ConfigError, DataError
-from kerasft.tasks.ner_decoding import tags_to_spans
+from kerasft.decoding.ner import tags_to_spans
 from kerasft.metrics import MaskedTokenAccuracy
 from kerasft.tasks.token_classifier import TokenClassifier
 
@@ -193,7 +193,7 @@ def test_onnx_export_decodes_like_keras_without_tensorflow(trained, tmp_path):
     import tokenizers
 
     from kerasft.export import export_model
-    from kerasft.tasks import ner_decoding
+    from kerasft.decoding import ner as ner_decoding
 
     model, _, _, _ = trained
     spec = model.export_spec()

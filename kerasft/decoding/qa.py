@@ -21,11 +21,20 @@ Conventions (shared by `kerasft.QuestionAnswerer` and any runner):
   smallest CLS score over the windows (as in the SQuAD 2.0 reference
   implementation); with `version_2_with_negative`, the answer is empty when
   `null_score - best_span_score > null_score_diff_threshold`.
+
+Entry points: `prepare` ((question, context) pairs -> padded windows, for
+runners) and `decode` (logits -> answers). `task_config`: `doc_stride`,
+`max_question_length`, `n_best_size`, `max_answer_length`,
+`version_2_with_negative`, `null_score_diff_threshold`, `cls_position` and
+optionally `return_n_best`; the outputs are `start_logits` and
+`end_logits`, `[windows, length]`.
 """
 
 import numpy as np
 
 CLS_INDEX = 0
+INPUT_FIELDS = ("question", "context")
+WINDOWED = True
 
 
 def window_encodings(tokenizer, questions, contexts, sequence_length, doc_stride,
@@ -229,3 +238,79 @@ def decode_answers(start_logits, end_logits, offsets, context_masks, example_ind
             result["n_best"] = n_best
         results.append(result)
     return results
+
+
+def prepare(inputs, tokenizer, task_config, sequence_length, pad_id=0):
+    """`(question, context)` pairs -> their windows as one batch of inputs.
+
+    Args:
+        inputs: list of `(question, context)` pairs of str.
+        tokenizer: `tokenizers.Tokenizer` of the export, with its pair
+            template.
+        task_config: dict. `doc_stride`, `max_question_length`,
+            `cls_position`.
+        sequence_length: int. Tokens per window; windows are right-padded
+            to it with `pad_id`.
+
+    Returns:
+        `(features, state)`: int32 `[windows, sequence_length]` arrays
+        `token_ids`, `segment_ids`, `padding_mask`, and what `decode` needs
+        (`offsets`, `context_mask`, `example_index`, `contexts`,
+        `cls_index`).
+
+    Raises:
+        ValueError: an input is not a pair.
+    """
+    pairs = list(inputs)
+    bad = [p for p in pairs if not (isinstance(p, (tuple, list)) and len(p) == 2)]
+    if bad:
+        raise ValueError(
+            "Question answering takes (question, context) pairs. Received: "
+            f"{bad[0]!r}. Pass each context with its question (runners: --question).")
+    contexts = [c for _, c in pairs]
+    windows = window_encodings(tokenizer, [q for q, _ in pairs], contexts, sequence_length,
+                               task_config["doc_stride"], task_config["max_question_length"])
+    n = len(windows["token_ids"])
+    features = {"token_ids": np.full((n, sequence_length), pad_id, dtype="int32"),
+                "segment_ids": np.zeros((n, sequence_length), dtype="int32"),
+                "padding_mask": np.zeros((n, sequence_length), dtype="int32")}
+    for w, ids in enumerate(windows["token_ids"]):
+        features["token_ids"][w, :len(ids)] = ids
+        features["segment_ids"][w, :len(ids)] = windows["type_ids"][w]
+        features["padding_mask"][w, :len(ids)] = windows["padding_mask"][w]
+    state = {"offsets": windows["offsets"], "context_mask": windows["context_mask"],
+             "example_index": windows["example_index"], "contexts": contexts,
+             "cls_index": cls_indices(windows["token_ids"],
+                                      task_config.get("cls_position", "first"))}
+    return features, state
+
+
+def decode(outputs, task_config, state):
+    """Per-window logits -> one answer per input (see `decode_answers`).
+
+    Args:
+        outputs: dict. `start_logits`, `end_logits`: per window, `[length]`
+            (padding after the real tokens is ignored).
+        task_config: dict. `n_best_size`, `max_answer_length`,
+            `version_2_with_negative`, `null_score_diff_threshold`, and
+            `return_n_best` (default False).
+        state: what `prepare` returned (`cls_index` None: position 0).
+
+    Returns:
+        list of answer dicts: `answer`, `start`, `end`, `score`,
+        `probability` (and `n_best`).
+    """
+    return decode_answers(
+        list(outputs["start_logits"]), list(outputs["end_logits"]), state["offsets"],
+        state["context_mask"], state["example_index"], state["contexts"],
+        n_best_size=task_config["n_best_size"],
+        max_answer_length=task_config["max_answer_length"],
+        version_2_with_negative=task_config["version_2_with_negative"],
+        null_score_diff_threshold=task_config["null_score_diff_threshold"],
+        return_n_best=task_config.get("return_n_best", False),
+        cls_index=state.get("cls_index"))
+
+
+def format_record(result):
+    """`answer<TAB>score<TAB>context`."""
+    return f"{result['answer']}\t{result['score']:.4f}\t{result['context']}"

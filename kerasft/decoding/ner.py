@@ -1,8 +1,8 @@
-"""Word alignment, windows and IOB2 -> entity spans for token classifiers.
+"""Token classification (NER): word windows in, entity spans out.
 
-Dependency-free (Python + numpy), so deployment runners can import or vendor
-this one file without TensorFlow or kerasft. A `TokenClassifier` model maps
-sub-word token ids to per-token tag probabilities; around it:
+Numpy only (see `kerasft.decoding`): deployment runners load this file by
+path without TensorFlow or kerasft. A `TokenClassifier` model maps sub-word
+token ids to per-token tag probabilities; around it:
 
 1. `split_words(text)` cuts raw text into words with exact character offsets.
 2. The checkpoint's fast tokenizer encodes the words pre-split
@@ -20,6 +20,12 @@ sub-word token ids to per-token tag probabilities; around it:
    and returns entities with type, text, character start/end (so that
    `text[start:end] == entity["text"]`) and a score: the mean (or min) over
    the entity's words of the probability of each word's predicted tag.
+
+Entry points: `prepare` (steps 1-3 over raw texts, for runners) and
+`decode` (steps 4-5). `task_config`: `labels` (the IOB2 tags in output
+order), `window_overlap`, `padding_side` (`"right"`, XLNet `"left"`) and
+optionally `aggregation`; the output is `probabilities`,
+`[windows, length, num_tags]`.
 """
 
 import re
@@ -27,6 +33,8 @@ import re
 import numpy as np
 
 IGNORE_INDEX = -100
+INPUT_FIELDS = ("text",)
+WINDOWED = True
 # Words: dotted abbreviations (U.S.), numbers with separators (3.5, 1,000),
 # word characters joined by hyphens or apostrophes (Jean-Pierre, O'Neil),
 # else any single non-space character (punctuation, symbols).
@@ -256,49 +264,124 @@ def decode_entities(word_probabilities, tags, words, offsets=None, text=None,
     return entities
 
 
-def predict_entities(text, tokenizer, run, tags, sequence_length, overlap=None,
-                     aggregation="mean", pad_id=0, padding_side="right"):
-    """Entities of one raw text with any runtime: the whole pipeline.
+def pad_windows(windows, length, pad_id=0, padding_side="right"):
+    """`window_inputs` dicts -> int32 `[windows, length]` model inputs."""
+    out = {}
+    for name, pad in (("token_ids", pad_id), ("segment_ids", 0), ("padding_mask", 0)):
+        dense = np.full((len(windows), length), pad, dtype="int32")
+        for i, window in enumerate(windows):
+            n = len(window[name])
+            if padding_side == "left":
+                dense[i, length - n:] = window[name]
+            else:
+                dense[i, :n] = window[name]
+        out[name] = dense
+    return out
+
+
+def prepare(inputs, tokenizer, task_config, sequence_length, pad_id=0):
+    """Raw texts -> the windows of all texts as one batch of model inputs.
 
     Args:
-        text: str.
+        inputs: list of str.
         tokenizer: `tokenizers.Tokenizer` of the export (`tokenizer.json`),
             without truncation or padding enabled.
-        run: callable. Takes a dict of int32 `[1, sequence_length]` arrays
-            (`token_ids`, `segment_ids`, `padding_mask`) and returns the
-            model's probabilities `[1, sequence_length, num_tags]`.
-        tags: list of str. The model's IOB2 tags (`labels.json`).
-        sequence_length: int. The exported model's fixed length.
-        overlap: int or None. Window overlap (the model's
-            `window_overlap`); None is half a window.
-        aggregation: `"mean"` or `"min"`. See `decode_entities`.
+        task_config: dict. `window_overlap` (None: half a window) and
+            `padding_side`.
+        sequence_length: int. Tokens per window, special tokens included.
         pad_id: int. The padding token id.
-        padding_side: `"right"` or `"left"` (XLNet).
 
     Returns:
-        list of entity dicts, see `decode_entities`.
+        `(features, state)`: int32 `[windows, sequence_length]` arrays
+        `token_ids`, `segment_ids`, `padding_mask`, and what `decode` needs
+        (`sentence` and `word_index` of each window, `words`, `offsets`,
+        `texts`). A text without words gets no window.
     """
-    words, offsets = split_words(text)
-    if not words:
-        return []
-    enc = tokenizer.encode(words, is_pretokenized=True, add_special_tokens=False)
-    word_ids = [-1 if w is None else w for w in enc.word_ids]
-    prefix, suffix, prefix_types, suffix_types = special_template(tokenizer)
-    windows = window_inputs(enc.ids, word_ids, sequence_length, prefix, suffix,
-                            prefix_types, suffix_types, overlap)
-    probabilities = []
-    for window in windows:
-        n = len(window["token_ids"])
-        feed = {}
-        for name, pad in (("token_ids", pad_id), ("segment_ids", 0), ("padding_mask", 0)):
-            row = np.full((1, sequence_length), pad, dtype="int32")
-            if padding_side == "left":
-                row[0, sequence_length - n:] = window[name]
-            else:
-                row[0, :n] = window[name]
-            feed[name] = row
-        out = np.asarray(run(feed))[0]
-        probabilities.append(out[sequence_length - n:] if padding_side == "left" else out[:n])
-    word_probabilities = merge_windows(probabilities, [w["word_index"] for w in windows],
-                                       len(words))
-    return decode_entities(word_probabilities, tags, words, offsets, text, aggregation)
+    texts = list(inputs)
+    template = special_template(tokenizer)
+    windows, sentence, words_of, offsets_of = [], [], [], []
+    for i, text in enumerate(texts):
+        words, offsets = split_words(text)
+        words_of.append(words)
+        offsets_of.append(offsets)
+        if not words:
+            continue
+        enc = tokenizer.encode(words, is_pretokenized=True, add_special_tokens=False)
+        word_ids = [-1 if w is None else w for w in enc.word_ids]
+        for window in window_inputs(enc.ids, word_ids, sequence_length, *template,
+                                    overlap=task_config.get("window_overlap")):
+            windows.append(window)
+            sentence.append(i)
+    features = pad_windows(windows, sequence_length, pad_id,
+                           task_config.get("padding_side", "right"))
+    state = {"sentence": sentence, "word_index": [w["word_index"] for w in windows],
+             "words": words_of, "offsets": offsets_of, "texts": texts}
+    return features, state
+
+
+def word_probabilities(outputs, task_config, state):
+    """Per-window `probabilities` -> one `[num_words, num_tags]` array per
+    input (see `merge_windows`). Rows may be padded to any length on the
+    `padding_side`; each window's real length is its `word_index`'s."""
+    left = task_config.get("padding_side", "right") == "left"
+    rows = outputs["probabilities"] if len(state["sentence"]) else []
+    grouped = [[] for _ in state["words"]]
+    for k, s in enumerate(state["sentence"]):
+        grouped[int(s)].append(k)
+    out = []
+    for ks, words in zip(grouped, state["words"]):
+        if not ks:
+            out.append(np.full((len(words), len(task_config["labels"])), np.nan, "float32"))
+            continue
+        probabilities = []
+        for k in ks:
+            n, row = len(state["word_index"][k]), np.asarray(rows[k])
+            probabilities.append(row[len(row) - n:] if left else row[:n])
+        out.append(merge_windows(probabilities, [state["word_index"][k] for k in ks],
+                                 len(words)))
+    return out
+
+
+def decode(outputs, task_config, state):
+    """Window probabilities -> `{"entities": [...]}` per input.
+
+    Args:
+        outputs: dict. `probabilities`: per window, `[length, num_tags]`.
+        task_config: dict. `labels` (IOB2 tags), `padding_side`, and
+            `aggregation` (`"mean"`, the default, or `"min"`).
+        state: what `prepare` returned; for pre-split sentences `offsets`
+            and `texts` are None (entities then have no character offsets).
+
+    Returns:
+        list of dicts, one per input, see `decode_entities`.
+    """
+    tags = list(task_config["labels"])
+    aggregation = task_config.get("aggregation", "mean")
+    offsets, texts = state.get("offsets"), state.get("texts")
+    return [{"entities": decode_entities(
+                p, tags, words, None if offsets is None else offsets[i],
+                None if texts is None else texts[i], aggregation)}
+            for i, (p, words) in enumerate(zip(word_probabilities(outputs, task_config, state),
+                                               state["words"]))]
+
+
+def format_record(result):
+    """The text, then `TYPE:text@start-end` per entity, tab-separated."""
+    return "\t".join([result["text"]] + [f"{e['type']}:{e['text']}@{e['start']}-{e['end']}"
+                                         for e in result["entities"]])
+
+
+def predict_entities(text, tokenizer, run, tags, sequence_length, overlap=None,
+                     aggregation="mean", pad_id=0, padding_side="right"):
+    """Entities of one raw text with any runtime: `prepare`, `run` each
+    window (a dict of int32 `[1, sequence_length]` inputs -> probabilities
+    `[1, sequence_length, num_tags]`), `decode`. `tags` are the IOB2 tags
+    (`labels.json`), `overlap` the `window_overlap` (None: half a window),
+    `padding_side` `"right"` or `"left"` (XLNet). Returns the entity dicts
+    of `decode_entities`."""
+    config = {"labels": tags, "window_overlap": overlap, "padding_side": padding_side,
+              "aggregation": aggregation}
+    features, state = prepare([text], tokenizer, config, sequence_length, pad_id)
+    rows = [np.asarray(run({k: v[i:i + 1] for k, v in features.items()}))[0]
+            for i in range(len(state["sentence"]))]
+    return decode({"probabilities": rows}, config, state)[0]["entities"]

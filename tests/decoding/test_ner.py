@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from kerasft.tasks import ner_decoding as nd
+from kerasft.decoding import ner as nd
 
 
 def test_module_needs_only_numpy():
@@ -17,7 +17,7 @@ def test_module_needs_only_numpy():
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom)}
     assert imported <= {"re", "numpy"}, imported
-    assert os.path.basename(path) == "ner_decoding.py"
+    assert os.path.basename(path) == "ner.py"
 
 
 @pytest.mark.parametrize("text", [
