@@ -74,6 +74,32 @@ class TextPreprocessor:
         """`"left"` or `"right"`: the tokenizer's (left for XLNet)."""
         return self.tokenizer.padding_side
 
+    def predict_by_length(self, predict_on_batch, features, batch_size=32, multiple=8,
+                          limit=None):
+        """Runs `predict_on_batch` over unpadded features sorted by length,
+        each batch padded to a multiple of `multiple` (at most `limit`, never
+        less than its longest member), and returns, in input order, each
+        example's outputs cut to its own positions (padding side honoured):
+        an array, or a dict of arrays for dict outputs."""
+        lengths = np.array([len(t) for t in features["token_ids"]])
+        order = np.argsort(lengths, kind="stable")
+        left = self.padding_side == "left"
+        results = [None] * len(order)
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            longest = int(lengths[rows].max())
+            length = -(-longest // multiple) * multiple
+            if limit:
+                length = max(longest, min(length, limit))
+            out = predict_on_batch(self.pad({k: [v[i] for i in rows] for k, v in features.items()},
+                                            length))
+            named = {k: np.asarray(v) for k, v in out.items()} if isinstance(out, dict) else None
+            out = None if named else np.asarray(out)
+            for j, i in enumerate(rows):
+                cut = slice(length - lengths[i], None) if left else slice(0, lengths[i])
+                results[i] = {k: v[j, cut] for k, v in named.items()} if named else out[j, cut]
+        return results
+
     def pad(self, features, length=None):
         """Pads unpadded features to `length` (default: the longest)."""
         n = len(features["token_ids"])

@@ -49,30 +49,10 @@ from kerasft.preprocessors.question_answerer_preprocessor import (
     QuestionAnswererPreprocessor,
     check_pairs,
 )
+from kerasft.tasks.inputs import question_context_pairs
 from kerasft.tasks.task import Task, register_task
 
 PROBE_QUESTION = "What is this about?"
-
-
-def _pairs(x, name="x"):
-    """`(questions, contexts)` from a `(questions, contexts)` tuple, a list of
-    pairs or a `SquadData`; None when `x` is not raw text."""
-    if isinstance(x, SquadData):
-        return list(x.questions), list(x.contexts)
-    if isinstance(x, tuple) and len(x) == 2 and not isinstance(x[0], str) and \
-            hasattr(x[0], "__len__") and hasattr(x[1], "__len__") and \
-            all(isinstance(t, str) for t in list(x[0])[:1] + list(x[1])[:1]):
-        return list(x[0]), list(x[1])
-    if isinstance(x, (list, tuple)) and len(x) and all(
-            isinstance(p, (list, tuple)) and len(p) == 2 for p in x):
-        return [p[0] for p in x], [p[1] for p in x]
-    if isinstance(x, (list, tuple)):
-        raise DataError(
-            f"Expected question/context pairs: a (questions, contexts) tuple of two "
-            f"lists, a list of (question, context) pairs or a SquadData. Received: "
-            f"{name} of type {type(x).__name__} holding {str(x)[:80]}."
-        )
-    return None
 
 
 @register_task
@@ -197,7 +177,7 @@ class QuestionAnswerer(Task):
 
     # -- data ----------------------------------------------------------------
     def _is_raw_input(self, x):
-        # Lists and tuples count, so malformed ones get `_pairs`' clear error.
+        # Lists and tuples count, so malformed ones get `question_context_pairs`' clear error.
         return isinstance(x, (SquadData, list)) or (
             isinstance(x, tuple) and not all(hasattr(v, "dtype") for v in x))
 
@@ -217,7 +197,7 @@ class QuestionAnswerer(Task):
                               f"'max_length'). Received: padding={padding!r}")
         if isinstance(x, SquadData) and y is None:
             y = x.answers
-        pairs = _pairs(x, name)
+        pairs = question_context_pairs(x, name)
         if pairs is None:
             raise DataError(f"Expected question/context pairs. Received: {name} of type "
                             f"{type(x).__name__}.")
@@ -256,22 +236,11 @@ class QuestionAnswerer(Task):
         """Per-window logits: `(windows, start_logits, end_logits)`, the
         logits as lists of float32 arrays cut to each window's length."""
         windows = self.preprocessor.encode_windows(questions, contexts)
-        features = windows.features
-        lengths = np.array([len(t) for t in features["token_ids"]])
-        limit = self.preprocessor.sequence_length  # fewer shapes, fewer retraces
-        order = np.argsort(lengths, kind="stable")
-        start, end = [None] * len(lengths), [None] * len(lengths)
-        for b in range(0, len(order), batch_size):
-            rows = order[b:b + batch_size]
-            longest = int(lengths[rows].max())
-            padded = max(longest, min(-(-longest // 32) * 32, limit))
-            batch = self.preprocessor.pad({k: [v[i] for i in rows] for k, v in features.items()},
-                                          padded)
-            out = self.predict_on_batch(batch)
-            s, e = np.asarray(out["start_logits"]), np.asarray(out["end_logits"])
-            for j, i in enumerate(rows):
-                start[i], end[i] = s[j, :lengths[i]], e[j, :lengths[i]]
-        return windows, start, end
+        # Multiples of 32 up to the window length: few shapes, few retraces.
+        out = self.preprocessor.predict_by_length(
+            self.predict_on_batch, windows.features, batch_size, multiple=32,
+            limit=self.preprocessor.sequence_length)
+        return windows, [o["start_logits"] for o in out], [o["end_logits"] for o in out]
 
     def predict(self, question, context=None, batch_size=32, return_n_best=False, **kwargs):
         """Answers questions about contexts; raw strings in, spans out.
@@ -298,7 +267,7 @@ class QuestionAnswerer(Task):
                     f"and context of type {type(context).__name__}.")
             pairs = ([question], [context]) if single else (list(question), list(context))
         else:
-            pairs = _pairs(question)
+            pairs = question_context_pairs(question)
             if pairs is None:
                 return super().predict(question, batch_size=batch_size, **kwargs)
         questions, contexts = check_pairs(*pairs)
@@ -416,7 +385,7 @@ class QuestionAnswerer(Task):
         texts = [p["answer"] for p in predictions]
         report = squad_report(texts, y, version_2=self.version_2_with_negative or None)
         if output_dir is not None:
-            questions, _ = _pairs(x)
+            questions, _ = question_context_pairs(x)
             records = []
             for question, p, gold in zip(questions, predictions, y):
                 em, f1 = score_question(p["answer"], gold)

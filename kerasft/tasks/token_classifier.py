@@ -3,7 +3,6 @@
 import os
 
 import keras
-import numpy as np
 
 from kerasft.data.conll import read_conll, split_token_data, token_data
 from kerasft.data.label_vocabulary import LabelVocabulary
@@ -198,19 +197,8 @@ class TokenClassifier(Task):
     # -- predictions -----------------------------------------------------------
     def _window_probabilities(self, encoding, batch_size):
         """Model probabilities of each window, unpadded, in window order."""
-        lengths = np.array([len(t) for t in encoding.features["token_ids"]])
-        order = np.argsort(lengths, kind="stable")
-        out = [None] * len(order)
-        left = self.preprocessor.tokenizer.padding_side == "left"
-        for start in range(0, len(order), batch_size):
-            chunk = order[start:start + batch_size]
-            length = int(-(-lengths[chunk].max() // 8) * 8)
-            batch = self.preprocessor.pad(
-                {k: [v[i] for i in chunk] for k, v in encoding.features.items()}, length)
-            probs = np.asarray(self.predict_on_batch(batch))
-            for row, i in zip(probs, chunk):
-                out[i] = row[length - lengths[i]:] if left else row[:lengths[i]]
-        return out
+        return self.preprocessor.predict_by_length(self.predict_on_batch, encoding.features,
+                                                   batch_size, multiple=8)
 
     def predict_word_probabilities(self, x, batch_size=32):
         """Per-word tag probabilities: a `[num_words, num_tags]` array per
