@@ -6,6 +6,8 @@ import os
 import yaml
 
 from kerasft.errors import ConfigError
+from kerasft.utils.arguments import (
+    fraction, non_negative_number, positive_int, positive_number)
 
 DEFAULTS = {
     "name": None,
@@ -135,28 +137,17 @@ def parse_override(text):
     return key.strip(), yaml.safe_load(value)
 
 
-_FLOAT_KEYS = ("learning_rate", "weight_decay", "warmup_ratio")
-
-
 def validate_config(config):
+    """Checks value types and ranges, with the rules the Python API uses
+    (`kerasft.utils.arguments`); converts numeric strings to numbers."""
     training = config["training"]
-    for key in _FLOAT_KEYS:
-        value = training[key]
-        try:
-            # YAML 1.1 reads "1e-3" as a string; accept it as a number.
-            training[key] = float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(
-                f"training.{key} must be a number. Received: training.{key}={value!r}."
-            ) from None
-        if training[key] < 0:
-            raise ConfigError(f"training.{key} must be >= 0. Received: {value!r}.")
+    training["learning_rate"] = positive_number(training["learning_rate"],
+                                                "training.learning_rate")
+    training["weight_decay"] = non_negative_number(training["weight_decay"],
+                                                   "training.weight_decay")
+    training["warmup_ratio"] = fraction(training["warmup_ratio"], "training.warmup_ratio")
     for key in ("epochs", "batch_size"):
-        if not isinstance(training[key], int) or training[key] < 1:
-            raise ConfigError(
-                f"training.{key} must be a positive integer. "
-                f"Received: training.{key}={training[key]!r}."
-            )
+        positive_int(training[key], f"training.{key}")
     if not isinstance(config["sequence_length"], int) or config["sequence_length"] < 2:
         raise ConfigError(
             "sequence_length must be an integer >= 2. "
@@ -169,8 +160,7 @@ def validate_config(config):
             "data.dataset (bbc_news, polarity)."
         )
     for key in ("validation_split", "test_split"):
-        if not 0 <= float(data[key]) < 1:
-            raise ConfigError(f"data.{key} must be in [0, 1). Received: {data[key]!r}.")
+        data[key] = fraction(data[key], f"data.{key}")
     return config
 
 

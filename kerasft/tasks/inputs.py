@@ -1,37 +1,48 @@
 """Recognizing and validating raw text inputs of task models."""
 
 import numpy as np
+import pandas as pd
 
+from kerasft.data.squad import SquadData
 from kerasft.errors import DataError
 
 
 def _is_text_sequence(x):
     if isinstance(x, str):
         return False
-    try:
-        import pandas as pd
-
-        if isinstance(x, pd.Series):
-            return x.dtype == object and (len(x) == 0 or isinstance(x.iloc[0], str))
-    except ImportError:  # pragma: no cover
-        pass
+    if isinstance(x, pd.Series):  # object or pandas' own string dtype
+        return (x.dtype == object or pd.api.types.is_string_dtype(x.dtype)) and (
+            len(x) == 0 or isinstance(x.iloc[0], str))
     if isinstance(x, np.ndarray):
-        return x.ndim == 1 and (x.dtype.kind in "US" or (x.dtype == object and len(x) and isinstance(x[0], str)))
+        return x.ndim == 1 and (x.dtype.kind in "US" or (
+            x.dtype == object and len(x) and isinstance(x[0], str)))
     if isinstance(x, (list, tuple)):
         # Empty lists count as (empty) raw text so they get a clear error.
         return all(isinstance(t, str) for t in x)
     return False
 
 
+def _is_scalar_sequence(x):
+    """A list, tuple, 1-D array or Series of scalars (numbers, None, bytes...):
+    never a Keras input of a task model, whose inputs are a dict of
+    `[batch, sequence]` arrays; most likely texts that are not strings."""
+    if isinstance(x, pd.Series):
+        return True
+    if isinstance(x, np.ndarray):
+        return x.ndim == 1
+    return isinstance(x, (list, tuple)) and len(x) > 0 and all(
+        x_i is None or isinstance(x_i, (str, bytes, int, float, np.generic)) for x_i in x)
+
+
 def is_raw_text(x):
     """True for a list of strings, or a pair of such lists, or a list of pairs.
 
-    A list that holds any string counts, so a stray non-string gets a clear
-    error from `split_texts` instead of a Keras data-adapter error.
+    A list of strings may be a Python list, a tuple, a 1-D numpy array or a
+    pandas Series. A sequence of scalars that are not all strings counts
+    too, so a stray number or None gets a clear error from `split_texts`
+    (naming its index) instead of a Keras data-adapter error.
     """
-    if _is_text_sequence(x):
-        return True
-    if isinstance(x, list) and any(isinstance(t, str) for t in x):
+    if _is_text_sequence(x) or _is_scalar_sequence(x):
         return True
     if isinstance(x, tuple) and len(x) == 2 and all(_is_text_sequence(p) for p in x):
         return True
@@ -67,17 +78,18 @@ def split_texts(x, name="x"):
     ):
         texts, pairs = [p[0] for p in x], [p[1] for p in x]
     else:
-        if isinstance(x, (list, tuple, np.ndarray)) and len(x) == 0:
+        values = list(x) if isinstance(x, (list, tuple, np.ndarray, pd.Series)) else None
+        if values is not None and not values:
             raise DataError(
                 f"The dataset is empty. Received: {name} with 0 examples. "
                 "Pass at least one text."
             )
-        bad = next((i for i, t in enumerate(x) if not isinstance(t, str)), None) \
-            if isinstance(x, (list, tuple, np.ndarray)) else None
+        bad = next((i for i, t in enumerate(values) if not isinstance(t, str)), None) \
+            if values is not None else None
         if bad is not None:
             raise DataError(
                 f"Every example must be a string. Received: {name}[{bad}]="
-                f"{x[bad]!r} of type {type(x[bad]).__name__}. Convert or drop it."
+                f"{values[bad]!r} of type {type(values[bad]).__name__}. Convert or drop it."
             )
         raise DataError(
             f"Expected raw texts: a list of strings, a tuple of two lists "
@@ -102,3 +114,24 @@ def split_texts(x, name="x"):
                     "non-blank text; drop or fill that row."
                 )
     return texts, pairs
+
+
+def question_context_pairs(x, name="x"):
+    """`(questions, contexts)` from a `(questions, contexts)` tuple, a list of
+    pairs or a `SquadData`; None when `x` is not raw text."""
+    if isinstance(x, SquadData):
+        return list(x.questions), list(x.contexts)
+    if isinstance(x, tuple) and len(x) == 2 and not isinstance(x[0], str) and \
+            hasattr(x[0], "__len__") and hasattr(x[1], "__len__") and \
+            all(isinstance(t, str) for t in list(x[0])[:1] + list(x[1])[:1]):
+        return list(x[0]), list(x[1])
+    if isinstance(x, (list, tuple)) and len(x) and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 for p in x):
+        return [p[0] for p in x], [p[1] for p in x]
+    if isinstance(x, (list, tuple)):
+        raise DataError(
+            f"Expected question/context pairs: a (questions, contexts) tuple of two "
+            f"lists, a list of (question, context) pairs or a SquadData. Received: "
+            f"{name} of type {type(x).__name__} holding {str(x)[:80]}."
+        )
+    return None

@@ -51,6 +51,7 @@ from kerasft.preprocessors.question_answerer_preprocessor import (
 )
 from kerasft.tasks.inputs import question_context_pairs
 from kerasft.tasks.task import Task, register_task
+from kerasft.utils.arguments import positive_int
 
 PROBE_QUESTION = "What is this about?"
 
@@ -258,6 +259,7 @@ class QuestionAnswerer(Task):
             "probability"}` with `context[start:end] == answer` (`""` and
             None offsets for no answer); for several, a list of them.
         """
+        batch_size = positive_int(batch_size, "batch_size")
         single = isinstance(question, str)
         if single or context is not None:
             if single != isinstance(context, str):

@@ -30,6 +30,7 @@ from kerasft.tasks.saving import (
 from kerasft.training.callbacks import validation_callbacks
 from kerasft.training.optimizers import default_optimizer
 from kerasft.training.strategy import get_strategy
+from kerasft.utils.arguments import fraction, non_negative_number, positive_int, positive_number
 from kerasft.utils.files import atomic_directory
 from kerasft.version import __version__
 
@@ -244,7 +245,14 @@ class Task(RunHooks, keras.Model):
             weight_decay: float. Weight decay of the `"auto"` optimizer.
             warmup_ratio: float. Fraction of steps spent warming up.
             **kwargs: passed to `keras.Model.compile`.
+
+        Raises:
+            ConfigError: `learning_rate` <= 0, `weight_decay` < 0 or
+                `warmup_ratio` outside [0, 1) (the rules of run configs).
         """
+        learning_rate = positive_number(learning_rate, "learning_rate")
+        weight_decay = non_negative_number(weight_decay, "weight_decay")
+        warmup_ratio = fraction(warmup_ratio, "warmup_ratio")
         self._kft_compile_args = dict(
             optimizer=optimizer, loss=loss, metrics=metrics,
             learning_rate=learning_rate, weight_decay=weight_decay,
@@ -293,6 +301,9 @@ class Task(RunHooks, keras.Model):
         Returns:
             A Keras `History`.
         """
+        epochs = positive_int(epochs, "epochs")
+        if batch_size is not None or self._is_raw_input(x):
+            batch_size = positive_int(batch_size, "batch_size")
         if not self._is_raw_input(x):
             if self._kft_compile_args is None:
                 self.compile()
@@ -324,6 +335,8 @@ class Task(RunHooks, keras.Model):
 
     def evaluate(self, x=None, y=None, batch_size=32, **kwargs):
         """Keras `evaluate`, also on raw texts and targets."""
+        if batch_size is not None or self._is_raw_input(x):
+            batch_size = positive_int(batch_size, "batch_size")
         if self._is_raw_input(x):
             ds, _ = self.make_dataset(x, y, batch_size=batch_size)
             return super().evaluate(ds, **kwargs)
@@ -331,6 +344,8 @@ class Task(RunHooks, keras.Model):
 
     def predict(self, x, batch_size=32, **kwargs):
         """Keras `predict`, also on raw texts (outputs in input order)."""
+        if batch_size is not None or self._is_raw_input(x):
+            batch_size = positive_int(batch_size, "batch_size")
         if not self._is_raw_input(x):
             return super().predict(x, batch_size=batch_size, **kwargs)
         features = self._features(x)
