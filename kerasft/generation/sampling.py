@@ -1,5 +1,7 @@
 """Decoding parameters: which strategy, and the `Sampler` it uses."""
 
+import dataclasses
+
 import numpy as np
 
 from kerasft.errors import ConfigError
@@ -11,16 +13,16 @@ from kerasft.generation.top_p_sampler import TopPSampler
 STRATEGIES = ("greedy", "sample", "beam")
 
 
+@dataclasses.dataclass(repr=False)
 class Sampling:
     """Validated decoding parameters (see `resolve_sampling`)."""
 
-    def __init__(self, strategy, temperature, top_k, top_p, num_beams, length_penalty):
-        self.strategy = strategy
-        self.temperature = temperature
-        self.top_k = top_k
-        self.top_p = top_p
-        self.num_beams = num_beams
-        self.length_penalty = length_penalty
+    strategy: str
+    temperature: float
+    top_k: int | None
+    top_p: float | None
+    num_beams: int
+    length_penalty: float
 
     def __repr__(self):
         return (f"Sampling(strategy={self.strategy!r}, temperature={self.temperature}, "
