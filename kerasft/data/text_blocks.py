@@ -11,6 +11,8 @@ import os
 
 import numpy as np
 
+from kerasft.data.splits import train_test_split
+from kerasft.data.text_data import TextData
 from kerasft.errors import DataError
 
 TEXT_EXTENSIONS = (".txt", ".text", ".md", ".raw")
@@ -171,3 +173,21 @@ def text_blocks(x, tokenizer, block_size, separator_id=None, drop_remainder=Fals
             f"tokens{' and one full block of ' + str(block_size + 1) if drop_remainder else ''}."
         )
     return blocks
+
+
+def split_documents(data, fraction, seed):
+    """Splits the documents of `data` (a `TextData`) into `(rest, part)`;
+    a single document is split by its non-empty lines.
+
+    Raises:
+        DataError: fewer than two documents or lines.
+    """
+    texts = data.texts if len(data.texts) > 1 else [
+        line for line in data.texts[0].splitlines(keepends=True) if line.strip()]
+    if len(texts) < 2:
+        raise DataError(
+            f"{data.source} cannot be split for validation/test: it holds "
+            f"{len(texts)} non-empty line(s). Pass data.validation / data.test files."
+        )
+    return train_test_split(TextData(texts=texts, source=data.source),
+                            test_size=fraction, seed=seed, stratify=False)

@@ -22,23 +22,26 @@ import os
 
 import keras
 import numpy as np
-from keras import ops
 
+from kerasft.data.text_blocks import read_documents, split_documents, text_blocks
+from kerasft.data.text_data import TextData
 from kerasft.errors import ConfigError, DataError
-from kerasft.tasks import generation
+from kerasft.evaluation.classification import write_report
+from kerasft.evaluation.generation import Perplexity, perplexity
+from kerasft.export.generation import write_generate_saved_model
+from kerasft.export.spec import ExportSpec
+from kerasft.generation.decoding import decode
+from kerasft.generation.graph_decoding import greedy_decoder_graph
+from kerasft.generation.model_steps import DecoderSteps
+from kerasft.generation.sampling import resolve_sampling
+from kerasft.generation.tokens import (
+    default_eos_token_id,
+    prompt_token_ids,
+    stop_token_ids,
+)
 from kerasft.layers.pooling import sequence_output
+from kerasft.tasks.run_hooks import task_kwargs_without_classifier_keys
 from kerasft.tasks.task import Task, register_task
-
-EOS_CANDIDATES = ("<|endoftext|>", "</s>", "<eos>", "<|end_of_text|>", "[SEP]")
-
-
-def default_eos_token_id(tokenizer):
-    """The end-of-text id of a tokenizer (first known name found), or None."""
-    for token in EOS_CANDIDATES:
-        index = tokenizer.token_to_id(token)
-        if index is not None:
-            return int(index)
-    return None
 
 
 @register_task
@@ -92,18 +95,7 @@ class CausalLM(Task):
         self._attach(backbone, preprocessor)
         self.eos_token_id = eos_token_id
         self.lora_rank = lora_rank
-        self._steps = generation.Compiled()
-
-    @classmethod
-    def from_backbone(cls, backbone, tokenizer, sequence_length=128, **kwargs):
-        """Builds the task on an in-memory backbone and tokenizer."""
-        from kerasft.backbones.loader import max_sequence_length
-        from kerasft.preprocessors.text_preprocessor import TextPreprocessor
-
-        preprocessor = TextPreprocessor(
-            tokenizer, sequence_length=sequence_length, input_names=list(backbone.input),
-            max_sequence_length=max_sequence_length(backbone))
-        return cls(backbone=backbone, preprocessor=preprocessor, **kwargs)
+        self._steps = DecoderSteps(self)
 
     def get_task_config(self):
         # LoRA is merged on save: the saved model is a plain one.
@@ -113,8 +105,6 @@ class CausalLM(Task):
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-100)
 
     def default_metrics(self):
-        from kerasft.evaluation.generation import Perplexity
-
         return [Perplexity()]
 
     # -- data ------------------------------------------------------------------
@@ -124,7 +114,7 @@ class CausalLM(Task):
             all(isinstance(t, (str, os.PathLike)) for t in x))
 
     def make_dataset(self, x, y=None, batch_size=32, shuffle=False, seed=None,
-                     padding="bucket", sample_weight=None, name="x", **kwargs):
+                     padding="bucket", sample_weight=None, class_weight=None, name="x"):
         """Texts, text files or directories -> blocks of `(inputs, next tokens)`.
 
         See `kerasft.data.text_blocks.read_documents` for what `x` may be.
@@ -132,9 +122,13 @@ class CausalLM(Task):
         Raises:
             DataError: targets were given, or the corpus is unreadable or
                 too small.
+            ConfigError: `class_weight` was given (there are no classes).
         """
-        from kerasft.data.text_blocks import text_blocks
-
+        if class_weight is not None:
+            raise ConfigError(
+                "A causal language model has no classes to weight. Received: "
+                f"class_weight={class_weight!r}. Drop class_weight."
+            )
         if y is not None:
             raise DataError(
                 "A causal language model learns from the texts alone. Received: "
@@ -182,11 +176,9 @@ class CausalLM(Task):
             dict: `perplexity`, `loss` (mean NLL per token, nats), `tokens`,
             `blocks`. Written to `metrics.json` in `output_dir` if given.
         """
-        from kerasft.evaluation.generation import perplexity
-
         ds, num_blocks = self.make_dataset(x, y, batch_size=batch_size)
         nll_sum, count = 0.0, 0.0
-        score = self._compiled().score
+        score = self._steps.build().score
         for inputs, targets in ds:
             batch_nll, batch_count = score(inputs, targets)
             nll_sum += float(batch_nll)
@@ -194,11 +186,7 @@ class CausalLM(Task):
         report = {"perplexity": perplexity(nll_sum, count), "loss": nll_sum / count,
                   "tokens": int(count), "batches": int(num_blocks)}
         if output_dir is not None:
-            import json
-
-            os.makedirs(output_dir, exist_ok=True)
-            with open(os.path.join(output_dir, "metrics.json"), "w", encoding="utf-8") as f:
-                json.dump(report, f, indent=2)
+            write_report(report, output_dir)
         return report
 
     # -- runs (CLI / YAML) ------------------------------------------------------
@@ -208,33 +196,18 @@ class CausalLM(Task):
 
     @classmethod
     def task_kwargs_from_config(cls, model_config):
-        return generation.task_kwargs_without_classifier_keys(model_config)
+        return task_kwargs_without_classifier_keys(model_config)
 
     @classmethod
     def read_data(cls, path, data_config, require_labels=True):
         """A text file or a directory of them: one document per file."""
-        from kerasft.data.text_blocks import read_documents
-        from kerasft.data.text_data import TextData
-
         return TextData(texts=read_documents(path, encoding=data_config.get("encoding") or "utf-8"),
                         source=str(path))
 
     @classmethod
     def split_data(cls, data, fraction, seed):
         """Splits documents; a single document is split by its lines."""
-        from kerasft.data.splits import train_test_split
-        from kerasft.data.text_data import TextData
-
-        texts = data.texts if len(data.texts) > 1 else [
-            line for line in data.texts[0].splitlines(keepends=True) if line.strip()]
-        if len(texts) < 2:
-            raise DataError(
-                f"{data.source} cannot be split for validation/test: it holds "
-                f"{len(texts)} non-empty line(s). Pass data.validation / data.test files."
-            )
-        train, held_out = train_test_split(TextData(texts=texts, source=data.source),
-                                           test_size=fraction, seed=seed, stratify=False)
-        return train, held_out
+        return split_documents(data, fraction, seed)
 
     @classmethod
     def inputs_targets(cls, data):
@@ -252,70 +225,6 @@ class CausalLM(Task):
         return [{"generated_text": t} for t in self.generate(list(x), batch_size=batch_size)]
 
     # -- generation -----------------------------------------------------------
-    def _compiled(self):
-        steps = self._steps
-        if not hasattr(steps, "forward"):
-            mask_name = "padding_mask" in self.input
-
-            def forward(token_ids):
-                inputs = {"token_ids": token_ids}
-                if mask_name:
-                    inputs["padding_mask"] = ops.ones_like(token_ids)
-                return self(inputs, training=False)[:, -1, :]
-
-            def score(inputs, targets):
-                from kerasft.evaluation.generation import token_nll
-
-                return token_nll(targets, self(inputs, training=False))
-
-            steps.forward = generation.compile_step(forward)
-            steps.score = generation.compile_step(score)
-            import keras_hub
-
-            hub_cls = generation.keras_hub_task_class(self.backbone, keras_hub.models.CausalLM)
-            steps.hub = None if hub_cls is None else hub_cls(backbone=self.backbone,
-                                                               preprocessor=None)
-            if steps.hub is not None:
-                hub = steps.hub
-                steps.build_cache = generation.compile_step(lambda t: hub._build_cache(t)[1])
-
-                def cached_step(token_ids, cache, index):
-                    logits, _, cache = hub.call_with_cache(token_ids, cache, index)
-                    return ops.cast(logits[:, 0, :], "float32"), cache
-
-                steps.cached_step = generation.compile_step(cached_step)
-        return steps
-
-    def _stop_ids(self, stop_tokens):
-        if isinstance(stop_tokens, str) and stop_tokens == "auto":
-            return [] if self.eos_token_id is None else [self.eos_token_id]
-        ids = []
-        for token in stop_tokens or []:
-            if isinstance(token, (int, np.integer)):
-                ids.append(int(token))
-                continue
-            index = self.preprocessor.tokenizer.token_to_id(token)
-            if index is None:
-                raise ConfigError(
-                    f"Unknown stop token. Received: {token!r}, which is not in the "
-                    "vocabulary. Pass token ids or tokens of the vocabulary."
-                )
-            ids.append(int(index))
-        return ids
-
-    def _prompt_ids(self, prompts, room):
-        tokenizer = self.preprocessor.tokenizer
-        encoded = tokenizer.encode(prompts)["token_ids"]
-        out = []
-        for ids in encoded:
-            if len(ids) and self.eos_token_id is not None and ids[-1] == self.eos_token_id:
-                ids = ids[:-1]  # a post-processor's end token would end the text
-            if not len(ids):
-                start = self.eos_token_id if self.eos_token_id is not None else tokenizer.pad_token_id
-                ids = np.asarray([start], "int32")
-            out.append(np.asarray(ids[-room:], "int32"))  # keep the latest context
-        return out
-
     def generate(self, prompts, max_new_tokens=32, strategy=None, temperature=None,
                  top_k=None, top_p=None, stop_tokens="auto", seed=None, batch_size=8,
                  include_prompt=False, return_ids=False, use_cache=True):
@@ -353,7 +262,7 @@ class CausalLM(Task):
             raise DataError(
                 f"Expected a prompt string or a non-empty list of them. Received: {prompts!r:.80}."
             )
-        sampling = generation.resolve_sampling(strategy, temperature, top_k, top_p)
+        sampling = resolve_sampling(strategy, temperature, top_k, top_p)
         if sampling.strategy == "beam":
             raise ConfigError(
                 "CausalLM decodes greedily or by sampling. Received: strategy='beam'. "
@@ -365,12 +274,11 @@ class CausalLM(Task):
                 f"`max_new_tokens` must be an integer in [1, {limit - 1}] (the backbone has "
                 f"{limit} positions). Received: max_new_tokens={max_new_tokens!r}."
             )
-        stops = self._stop_ids(stop_tokens)
-        prompt_ids = self._prompt_ids(prompts, limit - max_new_tokens)
-        compiled = self._compiled()
-        stepper_cls = (generation.CachedDecoderStepper if use_cache and compiled.hub is not None
-                       else generation.FullDecoderStepper)
-        pad = self.preprocessor.tokenizer.pad_token_id
+        tokenizer = self.preprocessor.tokenizer
+        stops = stop_token_ids(tokenizer, stop_tokens, self.eos_token_id)
+        prompt_ids = prompt_token_ids(tokenizer, prompts, limit - max_new_tokens,
+                                      self.eos_token_id)
+        pad = tokenizer.pad_token_id
         results = []
         for start in range(0, len(prompt_ids), batch_size):
             chunk = prompt_ids[start:start + batch_size]
@@ -378,14 +286,13 @@ class CausalLM(Task):
             buffer = np.full((len(chunk), lengths.max() + max_new_tokens), pad, "int32")
             for row, ids in enumerate(chunk):
                 buffer[row, :len(ids)] = ids
-            new = generation.decode(
-                stepper_cls(self), buffer, lengths, max_new_tokens, sampling, stops, pad,
-                seed=None if seed is None else [seed, start])
+            new = decode(
+                self._steps.stepper(use_cache=use_cache), buffer, lengths, max_new_tokens,
+                sampling.sampler, stops, pad, seed=None if seed is None else [seed, start])
             for ids, prompt in zip(new, chunk):
                 results.append(np.concatenate([prompt, ids]) if include_prompt else ids)
         if not return_ids:
-            decode = self.preprocessor.tokenizer.decode
-            results = [decode(ids) for ids in results]
+            results = [tokenizer.decode(ids) for ids in results]
         return results[0] if single else results
 
     # -- export ---------------------------------------------------------------
@@ -393,54 +300,16 @@ class CausalLM(Task):
         """`ExportSpec` of the fixed-length forward pass: `token_ids` and
         `padding_mask` (int32 `[batch, sequence_length]`) -> `logits`
         (float32 `[batch, sequence_length, vocabulary]`)."""
-        from kerasft.export.spec import ExportSpec
-
         return ExportSpec(list(self.input), ["logits"],
                           tokenizer or self.preprocessor.tokenizer,
                           sequence_length or self.preprocessor.sequence_length,
                           task_name=self.task_name)
 
     def greedy_graph(self, token_ids, padding_mask, max_new_tokens, stop_token_id=None):
-        """Greedy decoding in `keras.ops` (traceable, for SavedModel export).
-
-        Args:
-            token_ids: int32 `[batch, length]`, right-padded prompts.
-            padding_mask: int `[batch, length]`, 1 on prompt tokens.
-            max_new_tokens: int (static).
-            stop_token_id: int or None. Once a row emits it, the row pads.
-
-        Returns:
-            int32 `[batch, length + max_new_tokens]`: prompts with their
-            continuations (stop token included), padding after.
-        """
-        pad = self.preprocessor.tokenizer.pad_token_id
-        token_ids = ops.cast(token_ids, "int32")
-        lengths = ops.sum(ops.cast(padding_mask, "int32"), axis=1)
-        batch = ops.shape(token_ids)[0]
-        buffer = ops.concatenate(
-            [ops.where(ops.cast(padding_mask, "bool"), token_ids, pad),
-             ops.full((batch, max_new_tokens), pad, dtype="int32")], axis=1)
-        total = ops.shape(buffer)[1]
-        positions = ops.arange(total, dtype="int32")[None, :]
-
-        def body(step, state):
-            buffer, done = state
-            inputs = {"token_ids": buffer}
-            if "padding_mask" in self.input:
-                inputs["padding_mask"] = ops.ones_like(buffer)
-            logits = self(inputs, training=False)
-            where = lengths + step
-            last = ops.take_along_axis(logits, (where - 1)[:, None, None], axis=1)[:, 0, :]
-            chosen = ops.cast(ops.argmax(last, axis=-1), "int32")
-            chosen = ops.where(done, pad, chosen)
-            buffer = ops.where(positions == where[:, None], chosen[:, None], buffer)
-            if stop_token_id is not None:
-                done = ops.logical_or(done, chosen == stop_token_id)
-            return buffer, done
-
-        done = ops.zeros((batch,), dtype="bool")
-        buffer, _ = ops.fori_loop(0, max_new_tokens, body, (buffer, done))
-        return buffer
+        """Greedy decoding in `keras.ops` (traceable, for SavedModel export);
+        see `kerasft.generation.graph_decoding.greedy_decoder_graph`."""
+        return greedy_decoder_graph(self, token_ids, padding_mask, max_new_tokens,
+                                    self.preprocessor.tokenizer.pad_token_id, stop_token_id)
 
     def export_generate(self, directory, max_new_tokens=32, stop_token_id="auto"):
         """Writes a SavedModel whose `generate` signature decodes greedily.
@@ -457,5 +326,4 @@ class CausalLM(Task):
             return {"token_ids": self.greedy_graph(token_ids, padding_mask, max_new_tokens,
                                                    stop_token_id)}
 
-        return generation.write_generate_saved_model(self, directory, serve,
-                                                     ["token_ids", "padding_mask"])
+        return write_generate_saved_model(self, directory, serve, ["token_ids", "padding_mask"])

@@ -5,6 +5,15 @@ from kerasft.data.readers import read_texts
 from kerasft.data.splits import train_test_split
 from kerasft.errors import ConfigError
 
+CLASSIFIER_MODEL_KEYS = ("dropout", "l2", "pooling")
+
+
+def task_kwargs_without_classifier_keys(model_config):
+    """A run config's `model:` section less the classifier keys of the
+    defaults (generative tasks take none of them); for their
+    `task_kwargs_from_config`."""
+    return {k: v for k, v in dict(model_config).items() if k not in CLASSIFIER_MODEL_KEYS}
+
 
 class RunHooks:
     """The hooks `kerasft.runs` and the CLI call on a task class.

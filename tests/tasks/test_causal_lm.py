@@ -163,6 +163,11 @@ def test_data_errors(trained):
         CausalLM(model.backbone, model.preprocessor, lora_rank=0)
 
 
+def test_class_weight_is_refused(fresh):
+    with pytest.raises(ConfigError, match="no classes to weight. Received: class_weight="):
+        fresh.fit([TEXT], class_weight="balanced")
+
+
 def test_fit_on_files_with_validation(trained):
     _, history, _, data = trained
     assert "val_loss" in history.history and "val_perplexity" in history.history

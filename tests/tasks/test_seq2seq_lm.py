@@ -155,6 +155,11 @@ def test_errors(trained, checkpoint):
         Seq2SeqLM(bert, model.preprocessor)
 
 
+def test_class_weight_is_refused(fresh):
+    with pytest.raises(ConfigError, match="no classes to weight. Received: class_weight="):
+        fresh.fit(["Save"], ["Sichern"], class_weight={"Sichern": 2.0})
+
+
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Layer '.*attention'")
 @pytest.mark.parametrize("tied", [True, False], ids=["t5-v1.0-tied", "t5-v1.1-untied"])
