@@ -1,6 +1,7 @@
 """Shared helpers of the benchmark scripts: timing, tables, JSON results."""
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -76,6 +77,35 @@ def write_results(name, payload):
     return path
 
 
+def add_training_arguments(parser, *, epochs, batch_size, sequence_length=128,
+                           learning_rate=1e-4, seed=42):
+    """The fine-tuning flags every comparison shares, with this bench's
+    defaults: --epochs, --batch-size, --sequence-length, --learning-rate,
+    --seed."""
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--batch-size", type=int, default=batch_size)
+    parser.add_argument("--sequence-length", type=int, default=sequence_length)
+    parser.add_argument("--learning-rate", type=float, default=learning_rate)
+    parser.add_argument("--seed", type=int, default=seed)
+
+
+def add_ratios(rows, base, ratios, digits):
+    """`row[new] = row[key] / base[key]` (rounded) in every row, for each
+    `new: key` of `ratios`: speeds relative to a baseline row."""
+    for row in rows:
+        for new, key in ratios.items():
+            row[new] = round(row[key] / base[key], digits)
+
+
+def report(name, args, rows, title, columns, **extra):
+    """The end of a comparison: the title line, the table of `columns`, and
+    bench/results/NAME.json with the arguments, any `extra` keys and every
+    row."""
+    print(f"\n{title}")
+    print_table(rows, columns)
+    write_results(name, {"args": vars(args), **extra, "rows": rows})
+
+
 # --- One process per system -------------------------------------------------
 #
 # TensorFlow and PyTorch in one process share (and fight over) threads and
@@ -135,6 +165,48 @@ def run_isolated(args, systems, work):
     return results
 
 
+def result_rows(results, summarize):
+    """One table row per `(system, result)` of `run_isolated`:
+    `summarize(system, result)` plus the worker's load average, each printed
+    as it comes."""
+    rows = []
+    for system, result in results:
+        row = summarize(system, result)
+        row["load_average"] = result["load_average"]
+        print(row, flush=True)
+        rows.append(row)
+    return rows
+
+
+# The sentence-head comparisons (multi-label, regression): kerasft, the
+# transformers model with its standard head, and kerasft's head rebuilt in
+# PyTorch (`run_torch(..., head="mean")`), which separates recipe from library.
+HEAD_SYSTEMS = ("kerasft", "torch-standard", "torch-kerasft-head")
+HEAD_NAMES = {"kerasft": "kerasft", "torch-standard": "transformers+torch (standard head)",
+              "torch-kerasft-head": "transformers+torch (kerasft head)"}
+
+
+def head_runner(system, run_kerasft, run_torch):
+    """The function that trains and predicts for one of `HEAD_SYSTEMS`."""
+    return {"kerasft": run_kerasft, "torch-standard": run_torch,
+            "torch-kerasft-head": functools.partial(run_torch, head="mean")}[system]
+
+
+HEAD_SPEED_COLUMNS = ["system", "train_seconds", "train_examples_per_s",
+                      "train_examples_per_cpu_s", "predict_examples_per_s"]
+
+
+def head_speed_row(system, result, train_examples, predict_examples):
+    """The speed columns of a sentence-head comparison row, from a worker's
+    `seconds`, `cpu` and `predict_seconds`; `train_examples` counts every
+    epoch."""
+    return {"system": HEAD_NAMES[system], "train_seconds": round(result["seconds"], 1),
+            "train_examples_per_s": round(train_examples / result["seconds"], 2),
+            "train_cpu_seconds": round(result["cpu"], 1),
+            "train_examples_per_cpu_s": round(train_examples / result["cpu"], 2),
+            "predict_examples_per_s": round(predict_examples / result["predict_seconds"], 1)}
+
+
 def _jsonable(value):
     if hasattr(value, "tolist"):
         return value.tolist()
@@ -171,6 +243,45 @@ def torch_step(model, loss, optimizer, schedule, clipnorm=1.0):
     optimizer.step()
     schedule.step()
     optimizer.zero_grad()
+
+
+def torch_fit(model, num_examples, batch_loss, args, log=None):
+    """Fine-tunes `model` for `args.epochs` epochs of shuffled batches of
+    `args.batch_size` example indices: `batch_loss(indices)` (a list) gives a
+    batch's loss, `torch_optimizer` and `torch_step` do the update. Returns
+    the wall and the CPU seconds of each epoch's batches; `log(epoch_seconds,
+    loss)`, if given, after each epoch with the last batch's loss."""
+    import torch
+
+    steps = args.epochs * -(-num_examples // args.batch_size)
+    optimizer, schedule = torch_optimizer(model, args.learning_rate, steps)
+    epoch_seconds, epoch_cpu_seconds = [], []
+    for _ in range(args.epochs):
+        model.train()
+        order = torch.randperm(num_examples).tolist()
+        start, cpu = time.perf_counter(), time.process_time()
+        for b in range(0, num_examples, args.batch_size):
+            loss = batch_loss(order[b:b + args.batch_size])
+            torch_step(model, loss, optimizer, schedule)
+        epoch_seconds.append(time.perf_counter() - start)
+        epoch_cpu_seconds.append(time.process_time() - cpu)
+        if log:
+            log(epoch_seconds, loss)
+    return epoch_seconds, epoch_cpu_seconds
+
+
+def torch_predict(model, num_examples, outputs, batch_size=64):
+    """`outputs(start, stop)` (a numpy array) for each batch of examples, in
+    eval mode without gradients; returns the batches concatenated and the
+    seconds taken."""
+    import numpy as np
+    import torch
+
+    model.eval()
+    start = time.perf_counter()
+    with torch.no_grad():
+        batches = [outputs(i, i + batch_size) for i in range(0, num_examples, batch_size)]
+    return np.concatenate(batches), time.perf_counter() - start
 
 
 def torch_mean_pooling_model(directory, num_outputs):

@@ -33,8 +33,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import (data_path, add_system_arguments, print_table, run_isolated,  # noqa: E402
-                    torch_mean_pooling_model, torch_optimizer, torch_step, write_results)
+from common import (HEAD_SPEED_COLUMNS, HEAD_SYSTEMS, add_system_arguments,  # noqa: E402
+                    add_training_arguments, data_path, head_runner, head_speed_row, report,
+                    result_rows, run_isolated, torch_fit, torch_mean_pooling_model,
+                    torch_predict)
 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
@@ -91,8 +93,6 @@ def run_torch(train, texts, labels, args, head="pooler"):
     else:
         model = AutoModelForSequenceClassification.from_pretrained(
             directory, num_labels=len(labels), problem_type="multi_label_classification")
-    steps = args.epochs * -(-len(train) // args.batch_size)
-    optimizer, schedule = torch_optimizer(model, args.learning_rate, steps)
 
     def batch(chunk):
         return tokenizer(chunk, truncation=True, padding=True,
@@ -101,28 +101,14 @@ def run_torch(train, texts, labels, args, head="pooler"):
     def logits(inputs):
         return model(**inputs) if head == "mean" else model(**inputs).logits
 
-    start, cpu = time.perf_counter(), time.process_time()
-    for _ in range(args.epochs):
-        model.train()
-        order = torch.randperm(len(train))
-        for i in range(0, len(order), args.batch_size):
-            idx = order[i:i + args.batch_size].tolist()
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                logits(batch([train.texts[j] for j in idx])), targets[idx])
-            torch_step(model, loss, optimizer, schedule)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    model.eval()
-    start = time.perf_counter()
-    outputs = []
-    with torch.no_grad():
-        for i in range(0, len(texts), 64):
-            outputs.append(torch.sigmoid(logits(batch(texts[i:i + 64]))).numpy())
-    return seconds, cpu, np.concatenate(outputs), time.perf_counter() - start
+    def batch_loss(idx):
+        return torch.nn.functional.binary_cross_entropy_with_logits(
+            logits(batch([train.texts[j] for j in idx])), targets[idx])
 
-
-SYSTEMS = ("kerasft", "torch-standard", "torch-kerasft-head")
-NAMES = {"kerasft": "kerasft", "torch-standard": "transformers+torch (standard head)",
-         "torch-kerasft-head": "transformers+torch (kerasft head)"}
+    epoch_seconds, epoch_cpu_seconds = torch_fit(model, len(train), batch_loss, args)
+    probabilities, predict_seconds = torch_predict(
+        model, len(texts), lambda i, j: torch.sigmoid(logits(batch(texts[i:j]))).numpy())
+    return sum(epoch_seconds), sum(epoch_cpu_seconds), probabilities, predict_seconds
 
 
 def main():
@@ -130,12 +116,8 @@ def main():
     parser.add_argument("--data", default=GOEMOTIONS)
     parser.add_argument("--train-examples", type=int, default=4000)
     parser.add_argument("--tuning-examples", type=int, default=1000)
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--sequence-length", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
-    parser.add_argument("--seed", type=int, default=42)
-    add_system_arguments(parser, SYSTEMS)
+    add_training_arguments(parser, epochs=1, batch_size=32)
+    add_system_arguments(parser, HEAD_SYSTEMS)
     args = parser.parse_args()
 
     full, dev = read(args.data, "train"), read(args.data, "dev")
@@ -148,39 +130,31 @@ def main():
     y_tune, y_test = multi_hot(dev.labels[:k], labels), multi_hot(dev.labels[k:], labels)
 
     def work(system):
-        run = {"kerasft": run_kerasft, "torch-standard": run_torch,
-               "torch-kerasft-head": lambda *a: run_torch(*a, head="mean")}[system]
+        run = head_runner(system, run_kerasft, run_torch)
         seconds, cpu, probabilities, predict_seconds = run(train, dev.texts, labels, args)
         return {"seconds": seconds, "cpu": cpu, "probabilities": probabilities,
                 "predict_seconds": predict_seconds}
 
-    rows = []
-    for system, r in run_isolated(args, SYSTEMS, work):
-        name, seconds, cpu = NAMES[system], r["seconds"], r["cpu"]
-        probabilities, predict_seconds = np.asarray(r["probabilities"]), r["predict_seconds"]
+    def summarize(system, r):
+        probabilities = np.asarray(r["probabilities"])
         tune, test = probabilities[:k], probabilities[k:]
         thresholds = tune_thresholds(y_tune, tune)
         fixed = multi_label_report(y_test, (test >= 0.5).astype(int), labels)
         tuned = multi_label_report(y_test, (test >= thresholds).astype(int), labels)
-        rows.append({"system": name, "train_seconds": round(seconds, 1),
-                     "train_examples_per_s": round(len(train) * args.epochs / seconds, 2),
-                     "train_cpu_seconds": round(cpu, 1),
-                     "train_examples_per_cpu_s": round(len(train) * args.epochs / cpu, 2),
-                     "predict_examples_per_s": round(len(dev) / predict_seconds, 1),
-                     "micro_f1@0.5": round(100 * fixed["micro"]["f1"], 2),
-                     "macro_f1@0.5": round(100 * fixed["macro"]["f1"], 2),
-                     "micro_f1@tuned": round(100 * tuned["micro"]["f1"], 2),
-                     "macro_f1@tuned": round(100 * tuned["macro"]["f1"], 2),
-                     "subset_acc@tuned": round(100 * tuned["subset_accuracy"], 2),
-                     "load_average": r["load_average"]})
-        print(rows[-1], flush=True)
-    print(f"\nGoEmotions, MiniLM-L6, {len(train)} train comments, {args.epochs} epoch(s), "
-          f"seq {args.sequence_length}, batch {args.batch_size}, lr {args.learning_rate}; "
-          f"thresholds tuned on {k} dev comments, tested on {len(dev) - k} (F1 x100)")
-    print_table(rows, ["system", "train_seconds", "train_examples_per_s", "train_examples_per_cpu_s",
-                       "predict_examples_per_s", "micro_f1@0.5", "macro_f1@0.5",
-                       "micro_f1@tuned", "macro_f1@tuned", "subset_acc@tuned"])
-    write_results("multilabel_bench", {"args": vars(args), "rows": rows})
+        return {**head_speed_row(system, r, len(train) * args.epochs, len(dev)),
+                "micro_f1@0.5": round(100 * fixed["micro"]["f1"], 2),
+                "macro_f1@0.5": round(100 * fixed["macro"]["f1"], 2),
+                "micro_f1@tuned": round(100 * tuned["micro"]["f1"], 2),
+                "macro_f1@tuned": round(100 * tuned["macro"]["f1"], 2),
+                "subset_acc@tuned": round(100 * tuned["subset_accuracy"], 2)}
+
+    rows = result_rows(run_isolated(args, HEAD_SYSTEMS, work), summarize)
+    report("multilabel_bench", args, rows,
+           f"GoEmotions, MiniLM-L6, {len(train)} train comments, {args.epochs} epoch(s), "
+           f"seq {args.sequence_length}, batch {args.batch_size}, lr {args.learning_rate}; "
+           f"thresholds tuned on {k} dev comments, tested on {len(dev) - k} (F1 x100)",
+           [*HEAD_SPEED_COLUMNS, "micro_f1@0.5", "macro_f1@0.5", "micro_f1@tuned",
+            "macro_f1@tuned", "subset_acc@tuned"])
 
 
 if __name__ == "__main__":

@@ -29,8 +29,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import (data_path, EpochTimer, add_system_arguments, print_table,  # noqa: E402
-                    run_isolated, torch_optimizer, torch_step, write_results)
+from common import (EpochTimer, add_ratios, add_system_arguments,  # noqa: E402
+                    add_training_arguments, data_path, report, result_rows, run_isolated,
+                    torch_fit)
 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
@@ -93,21 +94,15 @@ def run_torch(train, test, tags, args):
         return ids, types, mask, labels
 
     rows = encode(train.tokens, train.tags)
-    steps = args.epochs * -(-len(rows) // args.batch_size)
-    optimizer, schedule = torch_optimizer(model, args.learning_rate, steps)
-    epochs, cpu_epochs = [], []
-    for _ in range(args.epochs):
-        model.train()
-        order = torch.randperm(len(rows)).tolist()
-        start, cpu = time.perf_counter(), time.process_time()
-        for b in range(0, len(order), args.batch_size):
-            ids, types, mask, labels = collate([rows[i] for i in order[b:b + args.batch_size]])
-            loss = model(input_ids=ids, token_type_ids=types, attention_mask=mask,
-                         labels=labels).loss
-            torch_step(model, loss, optimizer, schedule)
-        epochs.append(time.perf_counter() - start)
-        cpu_epochs.append(time.process_time() - cpu)
-        print(f"torch epoch {len(epochs)}: {epochs[-1]:.1f}s loss {loss.item():.4f}")
+
+    def batch_loss(indices):
+        ids, types, mask, labels = collate([rows[i] for i in indices])
+        return model(input_ids=ids, token_type_ids=types, attention_mask=mask,
+                     labels=labels).loss
+
+    epochs, cpu_epochs = torch_fit(
+        model, len(rows), batch_loss, args, log=lambda epochs, loss: print(
+            f"torch epoch {len(epochs)}: {epochs[-1]:.1f}s loss {loss.item():.4f}"))
     model.eval()
     start = time.perf_counter()
     test_rows = encode(test.tokens)
@@ -156,11 +151,7 @@ def main():
     parser.add_argument("--data", default=CONLL)
     parser.add_argument("--train-sentences", type=int, default=2000)
     parser.add_argument("--test-sentences", type=int, default=None, help="default: all")
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--sequence-length", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
-    parser.add_argument("--seed", type=int, default=42)
+    add_training_arguments(parser, epochs=2, batch_size=32)
     add_system_arguments(parser, SYSTEMS)
     args = parser.parse_args()
 
@@ -178,28 +169,23 @@ def main():
         return dict(zip(("epoch_seconds", "epoch_cpu_seconds", "predicted", "predict_seconds"),
                         run(train, test, tags, args)))
 
-    rows = []
-    for system, r in run_isolated(args, SYSTEMS, work):
-        rows.append(summarize(system, r["epoch_seconds"], r["epoch_cpu_seconds"],
-                              r["predicted"], r["predict_seconds"], train, test))
-        rows[-1]["load_average"] = r["load_average"]
-        print(rows[-1], flush=True)
+    rows = result_rows(run_isolated(args, SYSTEMS, work), lambda system, r: summarize(
+        system, r["epoch_seconds"], r["epoch_cpu_seconds"], r["predicted"],
+        r["predict_seconds"], train, test))
     base = next((r for r in rows if r["system"] != "kerasft"), None)
     if base:
+        add_ratios(rows, base, {"speed_vs_torch": "steady_sentences_per_s",
+                                "cpu_speed_vs_torch": "steady_sentences_per_cpu_s"}, 2)
         for r in rows:
-            r["speed_vs_torch"] = round(r["steady_sentences_per_s"] /
-                                        base["steady_sentences_per_s"], 2)
-            r["cpu_speed_vs_torch"] = round(r["steady_sentences_per_cpu_s"] /
-                                            base["steady_sentences_per_cpu_s"], 2)
             r["f1_vs_torch"] = round(r["test_f1"] - base["test_f1"], 2)
-    print(f"\nCoNLL-2003 NER, all-MiniLM-L6-v2, {len(train)} train sentences, "
-          f"{len(test)} test sentences, seq {args.sequence_length}, {args.epochs} epochs, "
-          f"batch {args.batch_size}, lr {args.learning_rate}")
-    print_table(rows, ["system", "train_seconds", "train_sentences_per_s",
-                       "steady_sentences_per_s", "speed_vs_torch",
-                       "steady_sentences_per_cpu_s", "cpu_speed_vs_torch", "predict_sentences_per_s",
-                       "test_precision", "test_recall", "test_f1", "f1_vs_torch"])
-    write_results("ner_bench", {"args": vars(args), "rows": rows})
+    report("ner_bench", args, rows,
+           f"CoNLL-2003 NER, all-MiniLM-L6-v2, {len(train)} train sentences, "
+           f"{len(test)} test sentences, seq {args.sequence_length}, {args.epochs} epochs, "
+           f"batch {args.batch_size}, lr {args.learning_rate}",
+           ["system", "train_seconds", "train_sentences_per_s",
+            "steady_sentences_per_s", "speed_vs_torch",
+            "steady_sentences_per_cpu_s", "cpu_speed_vs_torch", "predict_sentences_per_s",
+            "test_precision", "test_recall", "test_f1", "f1_vs_torch"])
 
 
 if __name__ == "__main__":

@@ -40,8 +40,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import (data_path, EpochTimer, add_system_arguments, print_table,  # noqa: E402
-                    run_isolated, torch_optimizer, torch_step, write_results)
+from common import (EpochTimer, add_system_arguments, add_training_arguments,  # noqa: E402
+                    data_path, report, result_rows, run_isolated, torch_fit)
 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
@@ -95,8 +95,6 @@ def run_torch(train, evaluation, args):
                            dtype=torch.long)
     features = windows.features
     model = AutoModelForQuestionAnswering.from_pretrained(directory)
-    steps = args.epochs * -(-len(windows) // args.batch_size)
-    optimizer, schedule = torch_optimizer(model, args.learning_rate, steps)
 
     def batch(rows):
         length = max(len(features["token_ids"][i]) for i in rows)
@@ -111,20 +109,14 @@ def run_torch(train, evaluation, args):
             out[key] = torch.from_numpy(dense)
         return out
 
-    epoch_seconds, epoch_cpu_seconds = [], []
-    for _ in range(args.epochs):
-        model.train()
-        order = torch.randperm(len(windows)).numpy()
-        start, cpu = time.perf_counter(), time.process_time()
-        for b in range(0, len(order), args.batch_size):
-            rows = order[b:b + args.batch_size]
-            loss = model(**batch(rows), start_positions=targets[rows, 0],
-                         end_positions=targets[rows, 1]).loss
-            torch_step(model, loss, optimizer, schedule)
-        epoch_seconds.append(time.perf_counter() - start)
-        epoch_cpu_seconds.append(time.process_time() - cpu)
-        print(f"torch epoch {len(epoch_seconds)}: {epoch_seconds[-1]:.1f} s, "
-              f"last loss {loss.item():.3f}", flush=True)
+    def batch_loss(rows):
+        return model(**batch(rows), start_positions=targets[rows, 0],
+                     end_positions=targets[rows, 1]).loss
+
+    epoch_seconds, epoch_cpu_seconds = torch_fit(
+        model, len(windows), batch_loss, args, log=lambda seconds, loss: print(
+            f"torch epoch {len(seconds)}: {seconds[-1]:.1f} s, last loss {loss.item():.3f}",
+            flush=True))
 
     start = time.perf_counter()
     model.eval()
@@ -162,12 +154,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-questions", type=int, default=2500)
     parser.add_argument("--eval-questions", type=int, default=600)
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--sequence-length", type=int, default=256)
     parser.add_argument("--doc-stride", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
-    parser.add_argument("--seed", type=int, default=42)
+    add_training_arguments(parser, epochs=2, batch_size=16, sequence_length=256)
     add_system_arguments(parser, SYSTEMS)
     args = parser.parse_args()
     train, evaluation = slices(args)
@@ -183,24 +171,24 @@ def main():
                                        doc_stride=args.doc_stride)
     n_windows = len(pre.encode_windows(*train.inputs))
     baseline = squad_report([c.split(".")[0] for c in evaluation.contexts], evaluation.answers)
-    rows = []
-    for name, row in results:
-        rows.append(summarize(name, row["epoch_seconds"], row["epoch_cpu_seconds"],
-                              row["predictions"], row["predict_seconds"], n_windows,
-                              evaluation))
-        rows[-1]["wall_seconds"] = row["wall_seconds"]
-        rows[-1]["load_average"] = row["load_average"]
-        print(rows[-1], flush=True)
-    print(f"\nSQuAD v1.1 slice: {len(train)} train questions ({n_windows} windows), "
-          f"{len(evaluation)} eval questions; MiniLM-L6, seq {args.sequence_length}, "
-          f"stride {args.doc_stride}, {args.epochs} epochs, batch {args.batch_size}, "
-          f"lr {args.learning_rate}. Trivial baseline (first sentence): "
-          f"EM {baseline['exact_match']:.2f} F1 {baseline['f1']:.2f}")
-    print_table(rows, ["system", "exact_match", "f1", "train_seconds", "train_cpu_seconds",
-                       "windows_per_s", "windows_per_cpu_s", "eval_seconds", "wall_seconds",
-                       "load_average"])
-    write_results("qa_bench", {"args": vars(args), "train_windows": n_windows,
-                               "baseline_first_sentence": baseline, "rows": rows})
+
+    def row(name, result):
+        return {**summarize(name, result["epoch_seconds"], result["epoch_cpu_seconds"],
+                            result["predictions"], result["predict_seconds"], n_windows,
+                            evaluation),
+                "wall_seconds": result["wall_seconds"]}
+
+    rows = result_rows(results, row)
+    report("qa_bench", args, rows,
+           f"SQuAD v1.1 slice: {len(train)} train questions ({n_windows} windows), "
+           f"{len(evaluation)} eval questions; MiniLM-L6, seq {args.sequence_length}, "
+           f"stride {args.doc_stride}, {args.epochs} epochs, batch {args.batch_size}, "
+           f"lr {args.learning_rate}. Trivial baseline (first sentence): "
+           f"EM {baseline['exact_match']:.2f} F1 {baseline['f1']:.2f}",
+           ["system", "exact_match", "f1", "train_seconds", "train_cpu_seconds",
+            "windows_per_s", "windows_per_cpu_s", "eval_seconds", "wall_seconds",
+            "load_average"],
+           train_windows=n_windows, baseline_first_sentence=baseline)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import (data_path, add_system_arguments, print_table, run_isolated,  # noqa: E402
-                    torch_mean_pooling_model, torch_optimizer, torch_step, write_results)
+from common import (HEAD_SPEED_COLUMNS, HEAD_SYSTEMS, add_system_arguments,  # noqa: E402
+                    add_training_arguments, data_path, head_runner, head_speed_row, report,
+                    result_rows, run_isolated, torch_fit, torch_mean_pooling_model,
+                    torch_predict)
 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
@@ -70,8 +72,6 @@ def run_torch(train, test, args, head="pooler"):
     else:
         model = AutoModelForSequenceClassification.from_pretrained(
             directory, num_labels=1, problem_type="regression")
-    steps = args.epochs * -(-len(train) // args.batch_size)
-    optimizer, schedule = torch_optimizer(model, args.learning_rate, steps)
     targets = (torch.tensor(train.labels, dtype=torch.float32) - mean) / std
 
     def batch(texts, pairs):
@@ -83,41 +83,22 @@ def run_torch(train, test, args, head="pooler"):
             return model(**inputs)[:, 0]
         return model(**inputs).logits[:, 0]
 
-    start, cpu = time.perf_counter(), time.process_time()
-    for _ in range(args.epochs):
-        model.train()
-        order = torch.randperm(len(train))
-        for i in range(0, len(order), args.batch_size):
-            idx = order[i:i + args.batch_size].tolist()
-            inputs = batch([train.texts[j] for j in idx], [train.pairs[j] for j in idx])
-            loss = torch.nn.functional.mse_loss(forward(inputs), targets[idx])
-            torch_step(model, loss, optimizer, schedule)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    model.eval()
-    start = time.perf_counter()
-    outputs = []
-    with torch.no_grad():
-        for i in range(0, len(test), 64):
-            outputs.append(forward(batch(test.texts[i:i + 64], test.pairs[i:i + 64])).numpy())
-    predictions = np.concatenate(outputs) * std + mean
-    return seconds, cpu, predictions, time.perf_counter() - start
+    def batch_loss(idx):
+        inputs = batch([train.texts[j] for j in idx], [train.pairs[j] for j in idx])
+        return torch.nn.functional.mse_loss(forward(inputs), targets[idx])
 
-
-SYSTEMS = ("kerasft", "torch-standard", "torch-kerasft-head")
-NAMES = {"kerasft": "kerasft", "torch-standard": "transformers+torch (standard head)",
-         "torch-kerasft-head": "transformers+torch (kerasft head)"}
+    epoch_seconds, epoch_cpu_seconds = torch_fit(model, len(train), batch_loss, args)
+    outputs, predict_seconds = torch_predict(
+        model, len(test), lambda i, j: forward(batch(test.texts[i:j], test.pairs[i:j])).numpy())
+    return sum(epoch_seconds), sum(epoch_cpu_seconds), outputs * std + mean, predict_seconds
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=STSB)
     parser.add_argument("--train-examples", type=int, default=2000)
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--sequence-length", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
-    parser.add_argument("--seed", type=int, default=42)
-    add_system_arguments(parser, SYSTEMS)
+    add_training_arguments(parser, epochs=1, batch_size=32)
+    add_system_arguments(parser, HEAD_SYSTEMS)
     args = parser.parse_args()
 
     full = read_stsb(os.path.join(args.data, "sts-train.csv"))
@@ -127,32 +108,25 @@ def main():
     test = read_stsb(os.path.join(args.data, "sts-test.csv"))
 
     def work(system):
-        run = {"kerasft": run_kerasft, "torch-standard": run_torch,
-               "torch-kerasft-head": lambda *a: run_torch(*a, head="mean")}[system]
+        run = head_runner(system, run_kerasft, run_torch)
         seconds, cpu, predictions, predict_seconds = run(train, test, args)
         return {"seconds": seconds, "cpu": cpu, "predictions": predictions,
                 "predict_seconds": predict_seconds}
 
-    rows = []
-    for system, r in run_isolated(args, SYSTEMS, work):
+    def summarize(system, r):
         metrics = regression_report(test.labels, np.asarray(r["predictions"]))[
             "per_target"]["target"]
-        n = len(train) * args.epochs
-        rows.append({"system": NAMES[system], "train_seconds": round(r["seconds"], 1),
-                     "train_cpu_seconds": round(r["cpu"], 1),
-                     "train_examples_per_s": round(n / r["seconds"], 2),
-                     "train_examples_per_cpu_s": round(n / r["cpu"], 2),
-                     "predict_examples_per_s": round(len(test) / r["predict_seconds"], 1),
-                     "pearson": round(100 * metrics["pearson"], 2),
-                     "spearman": round(100 * metrics["spearman"], 2),
-                     "rmse": round(metrics["rmse"], 4), "load_average": r["load_average"]})
-        print(rows[-1], flush=True)
-    print(f"\nSTS-B, MiniLM-L6, {len(train)} train pairs, {args.epochs} epoch(s), seq "
-          f"{args.sequence_length}, batch {args.batch_size}, lr {args.learning_rate}; "
-          f"test {len(test)} pairs (Pearson/Spearman x100)")
-    print_table(rows, ["system", "train_seconds", "train_examples_per_s", "train_examples_per_cpu_s",
-                       "predict_examples_per_s", "pearson", "spearman", "rmse"])
-    write_results("regression_bench", {"args": vars(args), "rows": rows})
+        return {**head_speed_row(system, r, len(train) * args.epochs, len(test)),
+                "pearson": round(100 * metrics["pearson"], 2),
+                "spearman": round(100 * metrics["spearman"], 2),
+                "rmse": round(metrics["rmse"], 4)}
+
+    rows = result_rows(run_isolated(args, HEAD_SYSTEMS, work), summarize)
+    report("regression_bench", args, rows,
+           f"STS-B, MiniLM-L6, {len(train)} train pairs, {args.epochs} epoch(s), seq "
+           f"{args.sequence_length}, batch {args.batch_size}, lr {args.learning_rate}; "
+           f"test {len(test)} pairs (Pearson/Spearman x100)",
+           [*HEAD_SPEED_COLUMNS, "pearson", "spearman", "rmse"])
 
 
 if __name__ == "__main__":

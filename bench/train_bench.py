@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import EpochTimer, data_path, load_average, print_table, write_results  # noqa: E402
+from common import (EpochTimer, add_ratios, add_training_arguments, data_path,  # noqa: E402
+                    load_average, print_table, write_results)
 
 import kerasft as kft  # noqa: E402
 from kerasft.backbones.presets import preset_directory  # noqa: E402
@@ -132,11 +133,7 @@ def summarize(name, times, acc, n):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--sequence-length", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
-    parser.add_argument("--seed", type=int, default=42)
+    add_training_arguments(parser, epochs=2, batch_size=32)
     parser.add_argument("--systems", nargs="+",
                         default=["kerasft", "kerasft mixed_bfloat16", "keras-hub fit"],
                         help='any of: kerasft, "kerasft mixed_bfloat16", "keras-hub fit", '
@@ -161,9 +158,8 @@ def main():
             rows.append(summarize(name, seconds, acc, len(train)))
             print(rows[-1])
         base = next((r for r in rows if r["system"] == "keras-hub fit"), rows[0])
-        for r in rows:
-            r["speed_vs_keras_hub"] = round(r["steady_examples_per_s"] / base["steady_examples_per_s"], 3)
-            r["cpu_speed_vs_keras_hub"] = round(r["examples_per_cpu_s"] / base["examples_per_cpu_s"], 3)
+        add_ratios(rows, base, {"speed_vs_keras_hub": "steady_examples_per_s",
+                                "cpu_speed_vs_keras_hub": "examples_per_cpu_s"}, 3)
         print(f"\nBBC News, MiniLM-L6, seq {args.sequence_length}, {args.epochs} epochs, "
               f"batch {args.batch_size}, {len(train)} train / {len(test)} test")
         print_table(rows, ["system", "train_seconds", "examples_per_s", "steady_examples_per_s",
@@ -182,10 +178,8 @@ def main():
             seconds, _ = run_kerasft(sst, None, argparse.Namespace(**{**vars(args), "epochs": 2}),
                                      padding=padding)
             rows.append({"padding": padding, **summarize(padding, seconds, None, len(sst))})
-        base = rows[-1]
-        for r in rows:
-            r["speedup_vs_max_length"] = round(r["steady_examples_per_s"] / base["steady_examples_per_s"], 2)
-            r["cpu_speedup_vs_max_length"] = round(r["examples_per_cpu_s"] / base["examples_per_cpu_s"], 2)
+        add_ratios(rows, rows[-1], {"speedup_vs_max_length": "steady_examples_per_s",
+                                    "cpu_speedup_vs_max_length": "examples_per_cpu_s"}, 2)
         print(f"\nSST-2 ({len(sst)} sentences; tokens p50 {np.median(lengths):.0f}, "
               f"p95 {np.percentile(lengths, 95):.0f}, max {lengths.max()}), seq {args.sequence_length}")
         print_table(rows, ["padding", "train_seconds", "steady_examples_per_s", "speedup_vs_max_length",

@@ -13,12 +13,13 @@ from ../shared/data (research data, never copied into the repository).
 
 import argparse
 import os
+import sys
 import tempfile
 
 import kerasft as kft
 
-MULTI30K = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
-                        "data", "multi30k")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # samples/_common.py
+from _common import common_arguments, save_and_reload
 
 
 def write_tiny_gpt2(directory, training_file, vocab_size=1000):
@@ -41,11 +42,9 @@ def write_tiny_gpt2(directory, training_file, vocab_size=1000):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--checkpoint", help="a Hugging Face GPT-2 directory (default: tiny random)")
-    parser.add_argument("--data", default=MULTI30K)
+    common_arguments(parser, data="multi30k", epochs=3, output="runs/sample_gpt2")
     parser.add_argument("--block-size", type=int, default=64)
-    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lora-rank", type=int, default=None, help="train LoRA adapters only")
-    parser.add_argument("--output", default="runs/sample_gpt2")
     args = parser.parse_args()
 
     train_file = os.path.join(args.data, "val.en")           # 1,014 captions
@@ -68,8 +67,7 @@ def main():
     print("top-p: ", model.generate(prompts, max_new_tokens=20, top_p=0.9, temperature=0.8,
                                     seed=0))
 
-    model.save(args.output + "/model", overwrite=True)          # LoRA merged
-    reloaded = kft.load(args.output + "/model")
+    reloaded = save_and_reload(model, args.output)  # LoRA merged on save
     print("reloaded greedy:", reloaded.generate(prompts, max_new_tokens=20))
     reloaded.export_generate(args.output + "/generate_saved_model", max_new_tokens=20)
     print("SavedModel with a `generate` signature in", args.output + "/generate_saved_model")

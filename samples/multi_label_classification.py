@@ -13,12 +13,13 @@ stopping and threshold tuning) and test.
 
 import argparse
 import os
+import sys
 
 import kerasft as kft
 from kerasft.data import read_multi_label
 
-GOEMOTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
-                          "data", "goemotions")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # samples/_common.py
+from _common import common_arguments, save_and_reload
 
 
 def read(folder, split):
@@ -30,14 +31,11 @@ def read(folder, split):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default=GOEMOTIONS)
+    common_arguments(parser, data="goemotions", backbone="minilm-l6", layers_flag="--layers",
+                     layers=6, epochs=1, output="runs/sample_goemotions")
     parser.add_argument("--train-examples", type=int, default=4000)
-    parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--eval-examples", type=int, default=None,
                         help="use only the first N dev comments")
-    parser.add_argument("--backbone", default="minilm-l6")
-    parser.add_argument("--layers", type=int, default=6, help="keep the first N layers")
-    parser.add_argument("--output", default="runs/sample_goemotions")
     args = parser.parse_args()
 
     train, dev = read(args.data, "train"), read(args.data, "dev")
@@ -61,8 +59,7 @@ def main():
                                    output_dir=args.output)
     print(kft.MultiLabelClassifier.format_report(report))
 
-    model.save(args.output + "/model", overwrite=True)
-    reloaded = kft.load(args.output + "/model")
+    reloaded = save_and_reload(model, args.output)
     print(reloaded.predict_labels(["Thank you so much, this made my day!",
                                    "Wait, what? I don't get it."]))
 

@@ -9,25 +9,22 @@ About 3 minutes on 2 CPU cores with the defaults (2,000 training sentences,
 
 import argparse
 import os
+import sys
 
 import kerasft as kft
 from kerasft.data import entity_types, iob2_tags, read_conll
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
-                    "conll2003")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # samples/_common.py
+from _common import common_arguments
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=DATA, help="folder with train/valid/test.txt")
-    parser.add_argument("--backbone", default="minilm-l6")
-    parser.add_argument("--num-layers", type=int, default=None,
-                        help="keep only the first N backbone layers (faster)")
+    common_arguments(parser, data="conll2003", data_help="folder with train/valid/test.txt",
+                     backbone="minilm-l6", layers_flag="--num-layers", epochs=2,
+                     sequence_length=128, output="runs/ner_sample")
     parser.add_argument("--train-sentences", type=int, default=2000)
     parser.add_argument("--test-sentences", type=int, default=1000)
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--sequence-length", type=int, default=128)
-    parser.add_argument("--output", default="runs/ner_sample")
     args = parser.parse_args()
 
     # 1. Data: CoNLL column files (token first, tag last), tags normalized to IOB2.

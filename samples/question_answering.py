@@ -9,25 +9,22 @@ it; pass `--data DIR` holding train.json / eval.json (SQuAD v1.1 or v2.0 JSON).
 
 import argparse
 import os
+import sys
 
 import kerasft as kft
 from kerasft.data import read_squad
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
-                    "squad_v1.1")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # samples/_common.py
+from _common import common_arguments
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=DATA, help="folder with train.json and eval.json")
-    parser.add_argument("--backbone", default="minilm-l6")
-    parser.add_argument("--num-layers", type=int, default=None,
-                        help="keep only the first N backbone layers (faster)")
+    common_arguments(parser, data="squad_v1.1", data_help="folder with train.json and eval.json",
+                     backbone="minilm-l6", layers_flag="--num-layers", epochs=1,
+                     sequence_length=256, output="runs/qa_sample")
     parser.add_argument("--train-questions", type=int, default=1000)
     parser.add_argument("--eval-questions", type=int, default=300)
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--sequence-length", type=int, default=256)
-    parser.add_argument("--output", default="runs/qa_sample")
     args = parser.parse_args()
 
     # 1. Data: SQuAD JSON, checked record by record (answers at their offsets).

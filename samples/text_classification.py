@@ -6,17 +6,21 @@ The same as `kerasft train --config configs/bbc_news.yaml`, in Python.
 """
 
 import argparse
+import os
+import sys
 
 import kerasft as kft
 from kerasft.data import train_test_split
 from kerasft.datasets import load_bbc_news
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # samples/_common.py
+from _common import common_arguments, save_and_reload
+
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--layers", type=int, default=6, help="keep the first N layers")
-    parser.add_argument("--output", default="runs/sample_bbc")
+    common_arguments(parser, layers_flag="--layers", layers=6, epochs=2,
+                     output="runs/sample_bbc")
     args = parser.parse_args()
 
     texts, labels = load_bbc_news()
@@ -33,8 +37,7 @@ def main():
     report = model.evaluate_report(test.texts, test.labels, output_dir=args.output)
     print(kft.TextClassifier.format_report(report))
 
-    model.save(args.output + "/model", overwrite=True)
-    reloaded = kft.load(args.output + "/model")
+    reloaded = save_and_reload(model, args.output)
     print(reloaded.predict_labels(["Shares rose 3% on Monday after strong earnings",
                                    "The striker scored twice in the cup final"]))
 

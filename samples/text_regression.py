@@ -12,25 +12,23 @@ the repository).
 
 import argparse
 import os
+import sys
 
 import kerasft as kft
 from kerasft.data import read_stsb
 
-STSB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
-                    "data", "stsb")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # samples/_common.py
+from _common import common_arguments, save_and_reload
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default=STSB, help="folder with sts-{train,dev,test}.csv")
+    common_arguments(parser, data="stsb", data_help="folder with sts-{train,dev,test}.csv",
+                     backbone="minilm-l6", layers_flag="--layers", layers=6, epochs=2,
+                     sequence_length=128, output="runs/sample_stsb")
     parser.add_argument("--train-examples", type=int, default=2000)
-    parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--eval-examples", type=int, default=None,
                         help="use only the first N dev and test pairs")
-    parser.add_argument("--backbone", default="minilm-l6")
-    parser.add_argument("--sequence-length", type=int, default=128)
-    parser.add_argument("--layers", type=int, default=6, help="keep the first N layers")
-    parser.add_argument("--output", default="runs/sample_stsb")
     args = parser.parse_args()
 
     train = read_stsb(os.path.join(args.data, "sts-train.csv"))
@@ -52,8 +50,7 @@ def main():
                                    output_dir=args.output)
     print(kft.TextRegressor.format_report(report))
 
-    model.save(args.output + "/model", overwrite=True)
-    reloaded = kft.load(args.output + "/model")
+    reloaded = save_and_reload(model, args.output)
     print(reloaded.predict([("A man is playing a flute.", "A man plays the flute."),
                             ("A man is playing a flute.", "A woman is slicing onions.")]))
 

@@ -15,13 +15,14 @@ low: the numbers show the mechanics, not translation quality.
 import argparse
 import gzip
 import os
+import sys
 import tempfile
 
 import kerasft as kft
 from kerasft.data import django_po_file, read_po_pairs
 
-MULTI30K = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
-                        "data", "multi30k")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # samples/_common.py
+from _common import common_arguments, save_and_reload
 
 
 def read_lines(path, limit=None):
@@ -56,11 +57,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--checkpoint", help="a HF BART or T5 directory (default: tiny random BART)")
     parser.add_argument("--source-prefix", default="", help='T5: "translate English to German: "')
-    parser.add_argument("--data", default=MULTI30K)
+    common_arguments(parser, data="multi30k", epochs=4, output="runs/sample_translation")
     parser.add_argument("--train-pairs", type=int, default=4000, help="Multi30k pairs to train on")
     parser.add_argument("--test-pairs", type=int, default=200)
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--output", default="runs/sample_translation")
     args = parser.parse_args()
 
     django_en, django_de = read_po_pairs(django_po_file("de"))
@@ -88,8 +87,7 @@ def main():
     for example in greedy["examples"][:3]:
         print(example)
 
-    model.save(args.output + "/model", overwrite=True)
-    reloaded = kft.load(args.output + "/model")
+    reloaded = save_and_reload(model, args.output)
     print(reloaded.generate(["Save changes", "Two dogs play in the snow."], num_beams=4))
 
 
