@@ -13,28 +13,15 @@ keras-hub backbone + tokenizer.
 
 from kerasft.backbones.architectures import register_architecture, supported_model_types
 from kerasft.backbones.loader import from_pretrained, max_sequence_length
-from kerasft.backbones.models import (
-    AlbertBackbone,
-    BertBackbone,
-    ElectraBackbone,
-    RobertaBackbone,
-    T5EncoderBackbone,
-    XLMRobertaBackbone,
-    XLNetBackbone,
-)
+from kerasft.backbones import models
+from kerasft.backbones.models import *  # noqa: F401,F403  (re-exports models.__all__)
 from kerasft.backbones.tiny import tiny_backbone
 from kerasft.backbones.traits import BackboneTraits, traits
 from kerasft.backbones.validation import validate_checkpoint
 
 __all__ = [
-    "AlbertBackbone",
+    *models.__all__,
     "BackboneTraits",
-    "BertBackbone",
-    "ElectraBackbone",
-    "RobertaBackbone",
-    "T5EncoderBackbone",
-    "XLMRobertaBackbone",
-    "XLNetBackbone",
     "from_pretrained",
     "max_sequence_length",
     "register_architecture",

@@ -75,12 +75,7 @@ def classification_report(y_true, y_pred, label_names, y_prob=None):
     >>> round(report["accuracy"], 3), report["confusion_matrix"]
     (0.667, [[1, 0], [1, 1]])
     """
-    names = [str(name) for name in label_names]
-    if not names or len(set(names)) != len(names):
-        raise ValueError(
-            "Expected distinct label names, one per class. Received: "
-            f"label_names={names}. Pass LabelVocabulary.names."
-        )
+    names = check_label_names(label_names)
     k = len(names)
     y_true = _as_class_ids(y_true, "y_true", k)
     y_pred = _as_class_ids(y_pred, "y_pred", k)
@@ -117,6 +112,37 @@ def classification_report(y_true, y_pred, label_names, y_prob=None):
     return report
 
 
+def table_rows(names, columns, digits=3):
+    """`(row, header)` of a right-aligned text table like scikit-learn's:
+    `row(name, values)` formats one line (floats with `digits` decimals);
+    `header` names the `columns`; the row `names` (and "weighted avg") size
+    the first column."""
+    width = max(len("weighted avg"), *(len(str(n)) for n in names))
+    column = max(digits + 3, 9) + 1
+
+    def row(name, values):
+        cells = "".join(f"{v:>{column}.{digits}f}" if isinstance(v, float)
+                        else f"{v:>{column}}" for v in values)
+        return f"{name:>{width}}{cells}"
+
+    return row, " " * width + "".join(f"{h:>{column}}" for h in columns)
+
+
+def check_label_names(label_names, per="class"):
+    """The label names as distinct strs, one per class (or column).
+
+    Raises:
+        ValueError: no names, or repeated names.
+    """
+    names = [str(name) for name in label_names]
+    if not names or len(set(names)) != len(names):
+        raise ValueError(
+            f"Expected distinct label names, one per {per}. Received: "
+            f"label_names={names}. Pass LabelVocabulary.names."
+        )
+    return names
+
+
 def format_report(report, digits=3):
     """Formats a report as a text table (like scikit-learn's).
 
@@ -129,16 +155,8 @@ def format_report(report, digits=3):
         loss when present, and the confusion matrix.
     """
     names = report["labels"]
+    row, header = table_rows(names, ("precision", "recall", "f1-score", "support"), digits)
     width = max(len("weighted avg"), *(len(name) for name in names))
-    column = max(digits + 3, 9) + 1
-
-    def row(name, values):
-        cells = "".join(f"{v:>{column}.{digits}f}" if isinstance(v, float)
-                        else f"{v:>{column}}" for v in values)
-        return f"{name:>{width}}{cells}"
-
-    header = " " * width + "".join(
-        f"{h:>{column}}" for h in ("precision", "recall", "f1-score", "support"))
     lines = [header, ""]
     for name in names:
         c = report["per_class"][name]

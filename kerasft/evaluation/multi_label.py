@@ -8,6 +8,8 @@ right) and the Hamming loss (fraction of wrong label decisions) complete them.
 import numpy as np
 from sklearn import metrics
 
+from kerasft.evaluation.classification import check_label_names
+
 AVERAGES = ("micro", "macro", "weighted", "samples")
 DEFAULT_GRID = tuple(np.round(np.arange(0.05, 0.951, 0.025), 3).tolist())
 
@@ -67,12 +69,7 @@ def multi_label_report(y_true, y_pred, label_names, y_prob=None):
     >>> report["subset_accuracy"], report["hamming_loss"], report["micro"]["f1"]
     (0.5, 0.25, 0.8)
     """
-    names = [str(name) for name in label_names]
-    if not names or len(set(names)) != len(names):
-        raise ValueError(
-            "Expected distinct label names, one per column. Received: "
-            f"label_names={names}. Pass LabelVocabulary.names."
-        )
+    names = check_label_names(label_names, per="column")
     k = len(names)
     y_true = _as_multi_hot(y_true, "y_true", k)
     y_pred = _as_multi_hot(y_pred, "y_pred", k)

@@ -3,7 +3,7 @@
 import warnings
 
 from kerasft.errors import DataError
-from kerasft.evaluation.classification import write_report
+from kerasft.evaluation.classification import table_rows, write_report
 
 AVERAGES = ("micro", "macro", "weighted")
 
@@ -104,16 +104,9 @@ def format_report(report, digits=3):
         A multi-line str: per-type rows, the averages and token accuracy.
     """
     names = list(report["per_type"])
-    width = max(len("weighted avg"), len("token accuracy"), *(len(n) for n in names))
-    column = max(digits + 3, 9) + 1
-
-    def row(name, values):
-        cells = "".join(f"{v:>{column}.{digits}f}" if isinstance(v, float)
-                        else f"{v:>{column}}" for v in values)
-        return f"{name:>{width}}{cells}"
-
-    header = " " * width + "".join(
-        f"{h:>{column}}" for h in ("precision", "recall", "f1-score", "support", "predicted"))
+    row, header = table_rows(
+        [*names, "token accuracy"], ("precision", "recall", "f1-score", "support", "predicted"),
+        digits)
     lines = [header, ""]
     for name in names:
         c = report["per_type"][name]
