@@ -14,9 +14,32 @@ def _model_dir(path):
     return inner if os.path.isfile(os.path.join(inner, "config.json")) else path
 
 
+def _check_backbone(source):
+    """Checks a local checkpoint's config.json against its weights' headers
+    (`validate_checkpoint`) before TensorFlow is imported or data read."""
+    from kerasft.backbones.presets import preset_directory, resolve_preset_name
+    from kerasft.backbones.validation import validate_checkpoint
+
+    source = str(source)
+    if source.startswith(("tiny-", "hf://", "kaggle://")):
+        return  # random or not downloaded yet: checked when loaded
+    name = resolve_preset_name(source)
+    directory = preset_directory(name) if name else source
+    if os.path.isdir(directory):
+        validate_checkpoint(directory)
+
+
+def _start_tensorflow(announce=False):
+    from kerasft.utils.tf_startup import start_tensorflow
+
+    devices = start_tensorflow()
+    if announce:
+        print(devices, flush=True)
+
+
 def _train(args):
+    # Only TensorFlow-free modules until the config and checkpoint are checked.
     from kerasft.config import load_config, parse_override
-    from kerasft.runs import train_from_config
 
     overrides = dict(parse_override(s) for s in args.set)
     for flag, key in (("name", "name"), ("backbone", "backbone"), ("train", "data.train"),
@@ -28,7 +51,11 @@ def _train(args):
         if value is not None:
             overrides[key] = value
     config = load_config(args.config, overrides)
-    train_from_config(config, overwrite=args.overwrite)
+    _check_backbone(config["backbone"])
+    from kerasft.runs import train_from_config
+
+    train_from_config(config, overwrite=args.overwrite, restart=args.restart,
+                      start=lambda: _start_tensorflow(announce=True))
 
 
 def _read_args(model, args, require_labels):
@@ -41,6 +68,7 @@ def _read_args(model, args, require_labels):
 
 
 def _evaluate(args):
+    _start_tensorflow()
     from kerasft.tasks.task import load
 
     model = load(_model_dir(args.model))
@@ -58,6 +86,7 @@ def _evaluate(args):
 
 
 def _predict(args):
+    _start_tensorflow()
     from kerasft.tasks.task import load
 
     model = load(_model_dir(args.model))
@@ -77,6 +106,7 @@ def _predict(args):
 
 
 def _export(args):
+    _start_tensorflow()
     from kerasft.runs import naming_source, resolve_model_directory
     from kerasft.tasks.task import load
 
@@ -91,8 +121,7 @@ def _export(args):
     with naming_source(data):
         model.export(output, formats=tuple(args.format), quantization=tuple(quantization),
                      overwrite=args.overwrite, sequence_length=args.sequence_length,
-                     allow_flex_ops=args.allow_flex_ops, **kwargs)
-    print(f"Export written to {output}")
+                     allow_flex_ops=args.allow_flex_ops, **kwargs)  # says where
 
 
 def _data_flags(p, labels=True):
@@ -123,7 +152,11 @@ def build_parser():
     p.add_argument("--output-dir")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config key, e.g. --set training.learning_rate=1e-4")
-    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a finished run of that name (at the end)")
+    p.add_argument("--restart", action="store_true",
+                   help="discard the saved state of an interrupted run of that name "
+                        "instead of resuming it")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("evaluate", help="report on labelled data")

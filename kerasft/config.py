@@ -50,9 +50,15 @@ DEFAULTS = {
 _OPEN_MAPPINGS = ("data.reader_options",)
 
 
-def _merge(base, update, path=""):
+def _merge(base, update, path="", task_defaults=None):
+    """Merges `update` into `base`. `task_defaults` (a callable returning the
+    task's extra `model:` keys) is asked only when a `model:` key is not a
+    generic one, so that the common errors need no task (no TensorFlow)."""
     for key, value in update.items():
         where = f"{path}{key}"
+        if key not in base and path == "model." and task_defaults is not None:
+            for extra, default in task_defaults().items():
+                base.setdefault(extra, copy.deepcopy(default))
         if key not in base:
             raise ConfigError(
                 f"Unknown config key. Received: {where}. Valid keys"
@@ -69,7 +75,7 @@ def _merge(base, update, path=""):
                 )
             base[key] = {**base[key], **value}
         elif isinstance(base[key], dict) and base[key]:
-            _merge(base[key], value, where + ".")
+            _merge(base[key], value, where + ".", task_defaults)
         else:
             base[key] = value
     return base
@@ -77,6 +83,11 @@ def _merge(base, update, path=""):
 
 def load_config(path=None, overrides=None):
     """Defaults, updated by the YAML file at `path`, then by `overrides`.
+
+    TensorFlow is not imported here unless a `model:` key is not one of
+    the generic ones (`dropout`, `l2`, `pooling`): then the task class is
+    asked for its extra keys (`model_config_defaults`). The task's other
+    defaults are added when the run starts (`add_task_model_defaults`).
 
     Args:
         path: str or None. A YAML file.
@@ -86,6 +97,7 @@ def load_config(path=None, overrides=None):
         ConfigError: unreadable YAML, unknown keys, bad values.
     """
     config = copy.deepcopy(DEFAULTS)
+    loaded = {}
     if path:
         if not os.path.isfile(path):
             raise ConfigError(f"Config file not found. Received: {path!r}.")
@@ -96,37 +108,45 @@ def load_config(path=None, overrides=None):
             raise ConfigError(f"{path} is not valid YAML: {e}") from e
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path} must hold a YAML mapping. Received: {type(loaded).__name__}.")
-        _add_task_model_defaults(config, loaded.get("task"), overrides)
-        _merge(config, loaded)
-    else:
-        _add_task_model_defaults(config, None, overrides)
+    task = (overrides or {}).get("task", loaded.get("task") or config["task"])
+
+    def task_defaults():
+        return _task_model_defaults(task)
+
+    _merge(config, loaded, task_defaults=task_defaults)
     for dotted, value in (overrides or {}).items():
         nested = value
         for part in reversed(dotted.split(".")):
             nested = {part: nested}
-        _merge(config, nested)
+        _merge(config, nested, task_defaults=task_defaults)
     validate_config(config)
     return config
 
 
-def _add_task_model_defaults(config, task, overrides):
-    """Adds the keys a task reads from `model:` beyond dropout/l2/pooling,
-    with their defaults, from the task class's `model_config_defaults()`
-    hook (so `model.doc_stride: 96` is a known key)."""
-    task = (overrides or {}).get("task", task or config["task"])
+def _task_model_defaults(task):
+    """The keys task `task` reads from `model:` beyond dropout/l2/pooling,
+    with their defaults (`model_config_defaults()`); {} for an unknown task
+    (reported when the run starts)."""
     if not isinstance(task, str):
-        return
+        return {}
     # Imported here, not at the top: the task classes import TensorFlow, which
     # reading a config file should not wait for.
     import kerasft.tasks  # noqa: F401  (registers the tasks)
     from kerasft.tasks.saving import task_class
 
     try:
-        cls = task_class(task)
+        return task_class(task).model_config_defaults()
     except ConfigError:
-        return  # an unknown task is reported when the run starts
-    for key, value in cls.model_config_defaults().items():
-        config["model"].setdefault(key, copy.deepcopy(value))
+        return {}
+
+
+def add_task_model_defaults(config, cls):
+    """A copy of `config` whose `model:` section has every key of task
+    class `cls` (`cls.model_config_defaults()`), with its default where
+    unset (so `config.yaml` of a run lists them)."""
+    model = copy.deepcopy(cls.model_config_defaults())
+    model.update(config["model"])
+    return {**config, "model": model}
 
 
 def parse_override(text):

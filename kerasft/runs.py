@@ -9,11 +9,11 @@ import contextlib
 import datetime
 import json
 import os
+import sys
 import time
 
-import keras
-
 from kerasft.errors import ConfigError, DataError, ExportError
+from kerasft.utils.run_claim import run_directory
 
 PACKAGED_DATASETS = ("bbc_news", "polarity")
 
@@ -57,56 +57,67 @@ def naming_source(data):
         raise
 
 
-class EpochTimer(keras.callbacks.Callback):
-    """Records wall time of each training epoch, validation excluded."""
-
-    def on_train_begin(self, logs=None):
-        self.epoch_seconds = []
-        self._start = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def _stop(self):
-        if self._start is not None:
-            self.epoch_seconds.append(time.perf_counter() - self._start)
-            self._start = None
-
-    def on_test_begin(self, logs=None):
-        self._stop()  # validation runs at the end of each epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._stop()
-
-
-def train_from_config(config, overwrite=False, verbose=None):
+def train_from_config(config, overwrite=False, verbose=None, restart=False, start=None):
     """Trains, evaluates and saves; returns `(run_dir, report)`.
 
-    The run directory is written beside its final name and renamed at the
-    end: a failed run leaves no half-written model behind.
+    The run is written into `<output_dir>/.<name>.inprogress/`, claimed by
+    this process for its duration (`kerasft.utils.run_claim`), and renamed
+    to `<output_dir>/<name>` at the end: a failed run leaves no half-written
+    model behind, and a killed one leaves its resume state (`backup/`) for
+    the next run of that name.
+
+    Args:
+        config: dict. A config from `kerasft.config.load_config`.
+        overwrite: bool. Replace a finished run of that name (at the end).
+        verbose: int or None. Keras `fit` verbosity; defaults to progress
+            bars on a terminal, one line per epoch otherwise.
+        restart: bool. Discard the in-progress state of an interrupted run
+            of that name instead of resuming it.
+        start: callable or None. Called once the run is claimed, before
+            TensorFlow is imported (the CLI imports it quietly there).
+
+    Raises:
+        ConfigError: the run exists (without `overwrite`) or another live
+            process is writing that name.
     """
-    from kerasft.config import dump_config
-    from kerasft.evaluation.plots import plot_training_curves
-    from kerasft.tasks.task import task_class
-    from kerasft.utils.files import atomic_directory
-
-    import sys
-
-    cls = task_class(config["task"])
-    training = config["training"]
     if verbose is None:  # progress bars on a terminal, one line per epoch in logs
         verbose = 1 if sys.stdout.isatty() else 2
     name = config["name"] or datetime.datetime.now().strftime("run-%Y%m%d-%H%M%S")
     run_dir = os.path.join(config["output_dir"], name)
-    if os.path.exists(run_dir) and not overwrite:
-        raise ConfigError(
-            f"The run directory already exists. Received: {run_dir}. Pass "
-            "--overwrite or choose another --name."
-        )
-    if not str(config["backbone"]).startswith("tiny-"):
-        from kerasft.backbones.loader import resolve_source
+    # Claimed before TensorFlow is imported: a second run of that name fails at once.
+    with run_directory(config["output_dir"], name, overwrite=overwrite,
+                       restart=restart) as tmp:
+        if start is not None:
+            start()
+        from kerasft.config import add_task_model_defaults
+        from kerasft.tasks.task import task_class
 
-        resolve_source(config["backbone"])  # fail on a bad name before reading data
+        cls = task_class(config["task"])
+        config = add_task_model_defaults({**config, "name": name}, cls)
+        if not str(config["backbone"]).startswith("tiny-"):
+            from kerasft.backbones.loader import resolve_source
+            from kerasft.backbones.validation import validate_checkpoint
+
+            # a bad name or a checkpoint whose config contradicts its weights
+            # fails before any data is read or memory allocated
+            validate_checkpoint(resolve_source(config["backbone"]))
+        report = _train_into(tmp, cls, config, verbose)
+    print(cls.format_report(report))
+    print(json.dumps(report["run"], indent=2))
+    print(f"Run written to {run_dir}")
+    return run_dir, report
+
+
+def _train_into(tmp, cls, config, verbose):
+    """Reads the data, trains, evaluates and writes the run into `tmp`
+    (the claimed in-progress directory); returns the report."""
+    import keras
+
+    from kerasft.config import dump_config
+    from kerasft.evaluation.plots import plot_training_curves
+    from kerasft.training.epoch_timer import EpochTimer
+
+    training, name = config["training"], config["name"]
     keras.utils.set_random_seed(training["seed"])
     if training["mixed_precision"]:
         policy = training["mixed_precision"]
@@ -121,45 +132,41 @@ def train_from_config(config, overwrite=False, verbose=None):
                   weight_decay=training["weight_decay"],
                   warmup_ratio=training["warmup_ratio"])
     x, y = cls.inputs_targets(train)
-    with atomic_directory(run_dir, overwrite=overwrite) as tmp:
-        timer = EpochTimer()
-        callbacks = [timer, keras.callbacks.TensorBoard(os.path.join(tmp, "logs")),
-                     keras.callbacks.CSVLogger(os.path.join(tmp, "history.csv"))]
-        start = time.perf_counter()
-        history = model.fit(
-            x, y, epochs=training["epochs"], batch_size=training["batch_size"],
-            validation_data=cls.inputs_targets(val) if val else None,
-            callbacks=callbacks, class_weight=training["class_weight"],
-            seed=training["seed"], early_stopping_patience=training["early_stopping_patience"],
-            checkpoint_dir=os.path.join(tmp, "checkpoints"), verbose=verbose)
-        fit_seconds = time.perf_counter() - start
-        plot_training_curves(history, os.path.join(tmp, "training_curves.png"))
-        eval_split = test or val
-        report = {}
-        if eval_split:
-            with naming_source(eval_split):
-                report = model.evaluate_report(*cls.inputs_targets(eval_split), output_dir=tmp)
-        train_seconds = sum(timer.epoch_seconds)
-        epochs_run = len(timer.epoch_seconds)
-        report["run"] = {
-            "name": name,
-            "evaluated_on": "test" if test else "validation",
-            "eval_examples": len(eval_split) if eval_split else 0,
-            "train_examples": len(train),
-            "epochs_run": epochs_run,
-            "train_seconds": round(train_seconds, 2),
-            "fit_seconds_with_validation": round(fit_seconds, 2),
-            "train_examples_per_second": round(
-                len(train) * epochs_run / max(train_seconds, 1e-9), 2),
-        }
-        with open(os.path.join(tmp, "metrics.json"), "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=2)
-        dump_config({**config, "name": name}, os.path.join(tmp, "config.yaml"))
-        model.save(os.path.join(tmp, "model"))
-    print(cls.format_report(report))
-    print(json.dumps(report["run"], indent=2))
-    print(f"Run written to {run_dir}")
-    return run_dir, report
+    timer = EpochTimer()
+    callbacks = [timer, keras.callbacks.TensorBoard(os.path.join(tmp, "logs")),
+                 keras.callbacks.CSVLogger(os.path.join(tmp, "history.csv"))]
+    start = time.perf_counter()
+    history = model.fit(
+        x, y, epochs=training["epochs"], batch_size=training["batch_size"],
+        validation_data=cls.inputs_targets(val) if val else None,
+        callbacks=callbacks, class_weight=training["class_weight"],
+        seed=training["seed"], early_stopping_patience=training["early_stopping_patience"],
+        checkpoint_dir=os.path.join(tmp, "checkpoints"), verbose=verbose)
+    fit_seconds = time.perf_counter() - start
+    plot_training_curves(history, os.path.join(tmp, "training_curves.png"))
+    eval_split = test or val
+    report = {}
+    if eval_split:
+        with naming_source(eval_split):
+            report = model.evaluate_report(*cls.inputs_targets(eval_split), output_dir=tmp)
+    train_seconds = sum(timer.epoch_seconds)
+    epochs_run = len(timer.epoch_seconds)
+    report["run"] = {
+        "name": name,
+        "evaluated_on": "test" if test else "validation",
+        "eval_examples": len(eval_split) if eval_split else 0,
+        "train_examples": len(train),
+        "epochs_run": epochs_run,
+        "train_seconds": round(train_seconds, 2),
+        "fit_seconds_with_validation": round(fit_seconds, 2),
+        "train_examples_per_second": round(
+            len(train) * epochs_run / max(train_seconds, 1e-9), 2),
+    }
+    with open(os.path.join(tmp, "metrics.json"), "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2)
+    dump_config(config, os.path.join(tmp, "config.yaml"))
+    model.save(os.path.join(tmp, "model"))
+    return report
 
 
 def resolve_model_directory(path):

@@ -97,6 +97,7 @@ def test_failed_run_leaves_nothing(tmp_path, capsys):
                  "--output-dir", str(out), "--sequence-length", "512"]) == 2
     assert "beyond the backbone's maximum" in capsys.readouterr().err
     assert not (out / "x").exists()
+    assert os.listdir(out) == []  # no in-progress directory, claim released
 
 
 def test_console_script_entry_point():
@@ -114,7 +115,7 @@ def test_export_command_with_parity_on_labelled_data(run, tmp_path, capsys):
                  "--output", str(out)]) == 0
     report = json.loads((out / "export_report.json").read_text())
     assert (out / "labels.json").is_file()
-    assert "Export written to" in capsys.readouterr().out
+    assert capsys.readouterr().out.count("Export written to") == 1
     assert main(["export", str(run_dir), "--format", "onnx", "--output", str(out)]) == 2
     assert "exist" in capsys.readouterr().err
     # the held-out file is what the gate ran on (texts and labels -> accuracy)

@@ -11,22 +11,41 @@ keras-hub backbone + tokenizer.
 - `presets.py`, `tiny.py`: known checkpoints, tiny random backbones.
 """
 
+import importlib as _importlib
+
 from kerasft.backbones.architectures import register_architecture, supported_model_types
-from kerasft.backbones.loader import from_pretrained, max_sequence_length
-from kerasft.backbones import models
-from kerasft.backbones.models import *  # noqa: F401,F403  (re-exports models.__all__)
-from kerasft.backbones.tiny import tiny_backbone
 from kerasft.backbones.traits import BackboneTraits, traits
 from kerasft.backbones.validation import validate_checkpoint
 
-__all__ = [
-    *models.__all__,
+# What imports TensorFlow is loaded on first use (PEP 562), so that the
+# command line checks a checkpoint (`validation`, `presets`) before
+# TensorFlow is imported. `loader` imports `models` (registers the classes).
+_LAZY = {
+    "from_pretrained": "loader", "max_sequence_length": "loader",
+    "AlbertBackbone": "models", "BertBackbone": "models", "ElectraBackbone": "models",
+    "RobertaBackbone": "models", "T5EncoderBackbone": "models",
+    "XLMRobertaBackbone": "models", "XLNetBackbone": "models",
+    "tiny_backbone": "tiny",
+}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'kerasft.backbones' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f"kerasft.backbones.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = sorted([
+    *_LAZY,
     "BackboneTraits",
-    "from_pretrained",
-    "max_sequence_length",
     "register_architecture",
     "supported_model_types",
-    "tiny_backbone",
     "traits",
     "validate_checkpoint",
-]
+])

@@ -2,6 +2,7 @@
 
 import os
 
+import kerasft.backbones.models  # noqa: F401  (registers the backbone classes)
 from kerasft.backbones.architectures import get_architecture
 from kerasft.backbones.converters.safetensors_reader import read_config
 from kerasft.backbones.presets import KNOWN_PRESETS, preset_directory, resolve_preset_name

@@ -15,9 +15,41 @@ import json
 import os
 import re
 import sys
+import threading
+import time
 import traceback
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+_PR_SET_PDEATHSIG = 1
+
+
+def _watch_parent(parent):
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def die_with_parent(parent=None):
+    """Ends this process when its parent (pid `parent`, from the environment
+    variable `KERASFT_PARENT_PID`) dies, so a killed `kerasft export` leaves no
+    converter running. Linux: the kernel sends SIGKILL (`PR_SET_PDEATHSIG`);
+    elsewhere a thread watches `os.getppid()`."""
+    parent = parent or int(os.environ.get("KERASFT_PARENT_PID") or os.getppid())
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # it died before the signal was set
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
 def _representative(path, names):
@@ -100,4 +132,5 @@ def main(path):
 
 
 if __name__ == "__main__":
+    die_with_parent()
     main(sys.argv[1])

@@ -17,6 +17,7 @@ Quantization:
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,31 +31,32 @@ QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
 _WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_tflite_worker.py")
 
 
-def _run_worker(job, timeout):
-    with tempfile.TemporaryDirectory(prefix="kerasft-tflite-") as tmp:
-        job_path = os.path.join(tmp, "job.json")
-        job["result"] = os.path.join(tmp, "result.json")
-        with open(job_path, "w", encoding="utf-8") as f:
-            json.dump(job, f)
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        try:
-            proc = subprocess.run([sys.executable, _WORKER, job_path], env=env,
-                                  capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            raise ExportError(
-                f"The TFLite conversion did not finish in {timeout} s. Received: "
-                f"quantizations={list(job['outputs'])}. Raise `timeout` or export "
-                "a smaller model."
-            ) from e
-        if not os.path.isfile(job["result"]) or proc.returncode != 0:
-            raise ExportError(
-                "The TFLite converter process died (exit code "
-                f"{proc.returncode}; out of memory?). Received its last output: "
-                f"{(proc.stderr or proc.stdout)[-1500:]}. Free memory or export "
-                "a smaller model."
-            )
-        with open(job["result"], encoding="utf-8") as f:
-            return json.load(f)
+def _run_worker(job, timeout, job_dir):
+    """Runs the converter child on `job` (files in `job_dir`); the child is
+    told this process's pid and dies with it (`_tflite_worker.die_with_parent`)."""
+    job_path = os.path.join(job_dir, "job.json")
+    job["result"] = os.path.join(job_dir, "result.json")
+    with open(job_path, "w", encoding="utf-8") as f:
+        json.dump(job, f)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERASFT_PARENT_PID=str(os.getpid()))
+    try:
+        proc = subprocess.run([sys.executable, _WORKER, job_path], env=env,
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise ExportError(
+            f"The TFLite conversion did not finish in {timeout} s. Received: "
+            f"quantizations={list(job['outputs'])}. Raise `timeout` or export "
+            "a smaller model."
+        ) from e
+    if not os.path.isfile(job["result"]) or proc.returncode != 0:
+        raise ExportError(
+            "The TFLite converter process died (exit code "
+            f"{proc.returncode}; out of memory?). Received its last output: "
+            f"{(proc.stderr or proc.stdout)[-1500:]}. Free memory or export "
+            "a smaller model."
+        )
+    with open(job["result"], encoding="utf-8") as f:
+        return json.load(f)
 
 
 def _flex_error(result):
@@ -113,7 +115,11 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
     job = {"saved_model": saved_model_dir, "outputs": dict(outputs),
            "allow_flex_ops": bool(allow_flex_ops), "input_names": list(input_names),
            "representative": None}
-    with tempfile.TemporaryDirectory(prefix="kerasft-calib-") as tmp:
+    # The job's files go beside the outputs (inside the export being written),
+    # not into the system temp folder.
+    where = os.path.dirname(os.path.abspath(next(iter(outputs.values()), saved_model_dir)))
+    tmp = tempfile.mkdtemp(prefix=".tflite-job-", dir=where)
+    try:
         if "int8" in outputs:
             if not representative:
                 raise ExportError(
@@ -123,7 +129,9 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
                 )
             job["representative"] = os.path.join(tmp, "calibration.npz")
             np.savez(job["representative"], **representative)
-        results = _run_worker(job, timeout)
+        results = _run_worker(job, timeout, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     infos = {}
     for quantization, output in outputs.items():
         result = results.get(quantization)

@@ -6,7 +6,6 @@ for it and returns the artifacts' report entries and notes.
 
 import os
 import shutil
-import tempfile
 import time
 
 import kerasft.export.onnx as onnx_export
@@ -111,7 +110,11 @@ _WRITERS = {"saved_model": _saved_model, "tflite": _tflite, "onnx": _onnx}
 
 def write_artifacts(model, spec, stage, plan, options, say):
     artifacts, notes, timings = [], [], {}
-    with tempfile.TemporaryDirectory(prefix="kerasft-export-") as tmp:
+    # Intermediate files live inside the stage being written, never in the
+    # system temp folder: a killed export leaves them in its stage only.
+    tmp = os.path.join(stage, ".work")
+    os.makedirs(tmp)
+    try:
         for fmt in dict.fromkeys(f for f, _, _ in plan):
             entries = [(q, name) for f, q, name in plan if f == fmt]
             say(f"Exporting {fmt}: {', '.join(name for _, name in entries)}")
@@ -123,4 +126,6 @@ def write_artifacts(model, spec, stage, plan, options, say):
                 path = os.path.join(stage, artifact["file"])
                 artifacts.append({"format": fmt, **artifact, "path": path,
                                   "size_bytes": parity_gate.disk_size(path)})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return artifacts, notes, timings

@@ -1,11 +1,14 @@
 """Filesystem helpers: nothing half-written under a final name.
 
-`atomic_directory` writes a directory beside its final name and renames it
-at the end; `atomic_file` does the same for one file. Readers see the old
+`atomic_directory` writes a directory beside its final name
+(`.<name>.partial-<pid>-*`) and renames it at the end; `atomic_file` does
+the same for one file. Stages of killed processes are removed by the next
+write of the same name. Readers see the old
 version or the new one, never a partial one.
 """
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
@@ -62,17 +65,42 @@ def check_destination(directory, overwrite=False, error=ConfigError):
     return directory
 
 
-def _replace(source, target):
+def pid_alive(pid):
+    """Whether process `pid` exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by another user
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def replace_directory(source, target):
     """Renames `source` to `target`, replacing an existing `target`."""
     old = None
     if os.path.exists(target):
-        old = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.old-",
+        old = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.old-{os.getpid()}-",
                                dir=os.path.dirname(target))
         os.rmdir(old)
         os.replace(target, old)
     os.replace(source, target)
     if old:
         shutil.rmtree(old, ignore_errors=True)
+
+
+
+def remove_stale_stages(directory):
+    """Removes `.<name>.partial-<pid>-*` and `.<name>.old-*` siblings of
+    `directory` left by killed processes (their pid no longer runs)."""
+    parent, base = os.path.split(os.path.abspath(os.fspath(directory)))
+    for kind in ("partial", "old"):
+        for path in glob.glob(os.path.join(parent, f".{glob.escape(base)}.{kind}-*")):
+            pid = os.path.basename(path)[len(base) + len(kind) + 3:].split("-", 1)[0]
+            if pid.isdigit() and not pid_alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -93,18 +121,19 @@ def atomic_directory(directory, overwrite=False, error=ConfigError, keep_failed=
         error: see `check_destination`.
     """
     directory = check_destination(directory, overwrite, error)
-    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(directory) + ".partial-",
+    remove_stale_stages(directory)  # left by a killed earlier write
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(directory)}.partial-{os.getpid()}-",
                            dir=os.path.dirname(directory))
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp made it private
     try:
         yield tmp
     except keep_failed:
-        _replace(tmp, directory + FAILED_SUFFIX)
+        replace_directory(tmp, directory + FAILED_SUFFIX)
         raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _replace(tmp, directory)
+    replace_directory(tmp, directory)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,8 @@
 """`kerasft.utils.files`: nothing half-written under a final name."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -55,3 +57,13 @@ def test_atomic_file_writes_text_and_bytes(tmp_path):
     assert (tmp_path / "a.json").read_text() == "{}"
     assert (tmp_path / "b.bin").read_bytes() == b"\x00"
     assert sorted(os.listdir(tmp_path)) == ["a.json", "b.bin"]
+
+
+def test_stages_of_killed_writers_are_removed(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()  # its pid is now free
+    (tmp_path / f".out.partial-{proc.pid}-abc").mkdir()
+    (tmp_path / f".out.partial-{os.getppid()}-def").mkdir()  # a live writer's
+    with atomic_directory(tmp_path / "out"):
+        pass
+    assert sorted(os.listdir(tmp_path)) == [f".out.partial-{os.getppid()}-def", "out"]
