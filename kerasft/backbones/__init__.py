@@ -13,9 +13,10 @@ keras-hub backbone + tokenizer.
 
 import importlib as _importlib
 
-from kerasft.backbones.architectures import register_architecture, supported_model_types
-from kerasft.backbones.traits import BackboneTraits, traits
-from kerasft.backbones.validation import validate_checkpoint
+from kerasft.backbones.architectures import (  # noqa: F401  (public, in __all__)
+    register_architecture, supported_model_types)
+from kerasft.backbones.traits import BackboneTraits, traits  # noqa: F401
+from kerasft.backbones.validation import validate_checkpoint  # noqa: F401
 
 # What imports TensorFlow is loaded on first use (PEP 562), so that the
 # command line checks a checkpoint (`validation`, `presets`) before
