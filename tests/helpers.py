@@ -135,7 +135,7 @@ def check_predictions(model, x, rtol=1e-5, atol=1e-5):
     return predictions, records
 
 
-def check_save_load(model, x, directory, files=(), rtol=1e-6, atol=1e-6):
+def check_save_load(model, x, directory, files=(), rtol=1e-7, atol=1e-6):
     """`save` writes the model files (and refuses to overwrite them);
     `kerasft.load` gives the same class, config, weights, predictions and
     records. Returns the reloaded model."""
@@ -189,13 +189,15 @@ def check_export_spec(model):
 
 def run_task_test(model, x, y, tmp_path, history=None, loss_drop=0.5, predict_x=None,
                   saved_files=(), report_files=(), report_text=None, rtol=1e-5,
-                  atol=1e-5):
+                  atol=1e-5, load_rtol=1e-7, load_atol=1e-6):
     """The contract of an encoder task (after keras-hub's
     `TestCase.run_task_test`), on a model fitted on toy data (x, y):
 
     - the training loss fell below `loss_drop` times its first value;
-    - `check_predictions` on `predict_x` (default: the first 5 of x);
-    - `check_save_load` (into tmp_path/"model", with `saved_files`);
+    - `check_predictions` on `predict_x` (default: the first 5 of x), within
+      `rtol`/`atol`;
+    - `check_save_load` on x (into tmp_path/"model", with `saved_files`),
+      within `load_rtol`/`load_atol`;
     - `check_report` (into tmp_path/"report", with `report_files`, `report_text`);
     - `check_export_spec`.
 
@@ -207,8 +209,8 @@ def run_task_test(model, x, y, tmp_path, history=None, loss_drop=0.5, predict_x=
     if predict_x is None:
         predict_x = take(x, range(5))
     predictions, records = check_predictions(model, predict_x, rtol, atol)
-    reloaded = check_save_load(model, predict_x, str(tmp_path / "model"), saved_files,
-                               rtol, atol)
+    reloaded = check_save_load(model, x, str(tmp_path / "model"), saved_files,
+                               load_rtol, load_atol)
     report = check_report(model, x, y, str(tmp_path / "report"), report_files, report_text)
     return types.SimpleNamespace(predictions=predictions, records=records, reloaded=reloaded,
                                  report=report, spec=check_export_spec(model))
