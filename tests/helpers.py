@@ -91,7 +91,7 @@ def assert_same(actual, expected, rtol=1e-6, atol=1e-6, where="value"):
         for i, (a, e) in enumerate(zip(actual, expected)):
             assert_same(a, e, rtol, atol, f"{where}[{i}]")
     elif isinstance(expected, (float, np.floating)):
-        assert actual == pytest.approx(expected, rel=rtol, abs=atol), where
+        assert actual == pytest.approx(expected, rel=rtol, abs=atol), (where, actual, expected)
     else:
         assert actual == expected, (where, actual, expected)
 
