@@ -10,7 +10,7 @@ import pytest
 
 import kerasft
 from kerasft.cli import main
-from kerasft.errors import ConfigError
+from kerasft.errors import ConfigError, DataError
 
 POSITIVE = ["good great film", "a great movie", "good and great", "great great good",
             "it is good", "the film is great", "a good movie", "great news"]
@@ -238,3 +238,24 @@ def run_cli(capsys, config, run_dir, evaluate_args, predict_args, inputs, train_
     assert [r["input"] for r in records] == [list(i) if isinstance(i, tuple) else i
                                              for i in inputs]
     return metrics, printed, records
+
+
+def assert_read_error(reader, tmp_path, name, text, match, encoding="utf-8", **kwargs):
+    """`reader` on a file `name` holding `text` raises a DataError matching
+    `match` (data errors name the file and line)."""
+    path = write_file(tmp_path, name, text, encoding)
+    with pytest.raises(DataError, match=match):
+        reader(path, **kwargs)
+    return path
+
+
+def minilm_tokenizers():
+    """The bundled MiniLM vocabulary as (kerasft Tokenizer, transformers'
+    tokenizer) for comparisons; skips the test without transformers."""
+    from kerasft.backbones.presets import preset_directory
+    from kerasft.tokenizers import Tokenizer
+
+    transformers = pytest.importorskip("transformers")
+    directory = preset_directory("minilm-l6")
+    return (Tokenizer.from_directory(directory),
+            transformers.AutoTokenizer.from_pretrained(directory))
