@@ -142,20 +142,19 @@ def test_jsonl(tmp_path):
     assert read_texts(unlabeled, require_labels=False).labels is None
 
 
-def test_jsonl_errors_name_the_line(tmp_path):
-    assert_read_error(read_texts, tmp_path,
-                      "b.jsonl", '{"text": "a", "label": 1}\n{"text": "b" "label": 1}\n',
-                      r"b.jsonl, line 2.*invalid JSON")
-    assert_read_error(read_texts, tmp_path, "a.jsonl", '["a", 1]\n',
-                      r"JSON object in .*a.jsonl, line 1")
-    assert_read_error(read_texts, tmp_path, "m.jsonl", '{"text": "a", "label": 1}\n{"text": "b"}\n',
-                      r"'label' in .*m.jsonl, line 2.*columns=\['text'\]")
-    assert_read_error(read_texts, tmp_path, "n.jsonl", '{"text": 3, "label": 1}\n',
-                      r"Expected a string .*line 1.*text=3 \(int\)")
-    assert_read_error(read_texts, tmp_path,
-                      "x.jsonl", '{"text": "a", "label": "pos"}\n{"text": "b", "label": 1}\n',
-                      r"one type.*label=1 at .*x.jsonl, line 2")
-    assert_read_error(read_texts, tmp_path, "e.jsonl", "\n", r"at least one example")
+@pytest.mark.parametrize("name, text, match", [
+    ("b.jsonl", '{"text": "a", "label": 1}\n{"text": "b" "label": 1}\n',
+     r"b.jsonl, line 2.*invalid JSON"),
+    ("a.jsonl", '["a", 1]\n', r"JSON object in .*a.jsonl, line 1"),
+    ("m.jsonl", '{"text": "a", "label": 1}\n{"text": "b"}\n',
+     r"'label' in .*m.jsonl, line 2.*columns=\['text'\]"),
+    ("n.jsonl", '{"text": 3, "label": 1}\n', r"Expected a string .*line 1.*text=3 \(int\)"),
+    ("x.jsonl", '{"text": "a", "label": "pos"}\n{"text": "b", "label": 1}\n',
+     r"one type.*label=1 at .*x.jsonl, line 2"),
+    ("e.jsonl", "\n", r"at least one example"),
+])
+def test_jsonl_errors_name_the_line(tmp_path, name, text, match):
+    assert_read_error(read_texts, tmp_path, name, text, match)
 
 
 # --- in memory ---
@@ -189,17 +188,20 @@ def test_dict_of_lists_must_have_one_length():
 # --- fastText ---
 
 
-def test_fasttext_reader_and_errors(tmp_path):
+def test_fasttext_reader(tmp_path):
     path = write(tmp_path, "f.txt", "__label__1 good  film \n\n__label__2 bad\n")
     data = read_fasttext(path)
     assert data.texts == ["good  film", "bad"] and data.labels == [1, 2]
-    assert_read_error(read_fasttext, tmp_path, "f2.txt", "__label__a x\nno label here\n",
-                      r"f2.txt, line 2.*label_prefix=")
-    assert_read_error(read_fasttext, tmp_path, "f3.txt", "__label__a __label__b text\n",
-                      r"line 1.*multi-label")
-    assert_read_error(read_fasttext, tmp_path, "f4.txt", "__label__a\n",
-                      r"non-empty text .*f4.txt, line 1")
-    assert_read_error(read_fasttext, tmp_path, "f5.txt", "\n\n", r"Received: 0 lines")
+
+
+@pytest.mark.parametrize("name, text, match", [
+    ("f2.txt", "__label__a x\nno label here\n", r"f2.txt, line 2.*label_prefix="),
+    ("f3.txt", "__label__a __label__b text\n", r"line 1.*multi-label"),
+    ("f4.txt", "__label__a\n", r"non-empty text .*f4.txt, line 1"),
+    ("f5.txt", "\n\n", r"Received: 0 lines"),
+])
+def test_fasttext_errors_name_the_line(tmp_path, name, text, match):
+    assert_read_error(read_fasttext, tmp_path, name, text, match)
 
 
 @pytest.mark.skipif(not os.path.exists(POLARITY), reason="gensim test data not installed")

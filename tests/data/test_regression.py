@@ -20,13 +20,17 @@ def test_read_regression_files(tmp_path):
     assert read_regression(path, target_column=None).labels is None
 
 
-def test_read_errors_name_file_and_line(tmp_path):
-    path = write_file(tmp_path, "d.csv", "text,label\ngood,1\nbad,nan\n")
-    with pytest.raises(DataError, match=r"finite number in column 'label' at .*d.csv, line 3"):
-        read_regression(path)
-    assert_read_error(read_regression, tmp_path,
-                      "e.jsonl", '{"text": "a", "label": 1}\n{"text": "b", "label": ""}\n',
-                      r"e.jsonl, line 2. Received: target=''")
+@pytest.mark.parametrize("name, text, match", [
+    ("d.csv", "text,label\ngood,1\nbad,nan\n",
+     r"finite number in column 'label' at .*d.csv, line 3"),
+    ("e.jsonl", '{"text": "a", "label": 1}\n{"text": "b", "label": ""}\n',
+     r"e.jsonl, line 2. Received: target=''"),
+])
+def test_read_errors_name_file_and_line(tmp_path, name, text, match):
+    assert_read_error(read_regression, tmp_path, name, text, match)
+
+
+def test_read_errors_name_the_row_in_memory():
     with pytest.raises(DataError, match="row index 1 of <dict>"):
         read_regression({"text": ["a", "b"], "label": [1.0, None]})
 
