@@ -1,3 +1,4 @@
+import functools
 import json
 import os
 
@@ -29,10 +30,9 @@ def toy_topics(n, seed):
     return texts, labels
 
 
-def make_model(**kwargs):
-    kwargs.setdefault("labels", LABELS)
-    kwargs.setdefault("sequence_length", 16)
-    return kft.MultiLabelClassifier.from_pretrained("tiny-bert", **kwargs)
+# A new tiny-bert model; keyword arguments override these.
+make_model = functools.partial(kft.MultiLabelClassifier.from_pretrained, "tiny-bert",
+                               labels=LABELS, sequence_length=16)
 
 
 @pytest.fixture(scope="module")
