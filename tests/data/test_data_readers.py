@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import assert_read_error
 
 from kerasft.data import TextData, read_fasttext, read_texts
 from kerasft.errors import DataError
@@ -64,18 +65,17 @@ def test_text_pairs(tmp_path):
 
 
 def test_empty_text_names_the_line_after_a_multiline_field(tmp_path):
-    path = write(tmp_path, "d.csv", 'text,label\n"multi\nline",pos\nok,neg\n"  ",pos\n')
-    with pytest.raises(DataError, match=re.escape(f"{path}, line 5") + r".*text='  '"):
-        read_texts(path)
+    assert_read_error(read_texts, tmp_path,
+                      "d.csv", 'text,label\n"multi\nline",pos\nok,neg\n"  ",pos\n',
+                      re.escape(str(tmp_path / "d.csv") + ", line 5") + r".*text='  '")
 
 
 def test_missing_label_names_the_line(tmp_path):
     path = write(tmp_path, "d.csv", "text,label\na,pos\nb,\n")
     with pytest.raises(DataError, match=re.escape(f"{path}, line 3") + r".*label=''"):
         read_texts(path)
-    path = write(tmp_path, "n.csv", "text,label\na,1\nb,NaN\n")
-    with pytest.raises(DataError, match=r"line 3.*label='NaN'"):
-        read_texts(path)
+    assert_read_error(read_texts, tmp_path, "n.csv", "text,label\na,1\nb,NaN\n",
+                      r"line 3.*label='NaN'")
 
 
 def test_missing_column_lists_the_columns(tmp_path):
@@ -106,29 +106,25 @@ def test_latin1_file_read_as_utf8_names_file_line_and_fix(tmp_path):
 
 
 def test_bad_quoting_names_the_line(tmp_path):
-    path = write(tmp_path, "q.tsv", 'text\tlabel\nok\t1\n"quoted" then more\t0\n')
-    with pytest.raises(DataError, match=r"q.tsv, line 3.*QUOTE_NONE"):
-        read_texts(path)
+    assert_read_error(read_texts, tmp_path, "q.tsv", 'text\tlabel\nok\t1\n"quoted" then more\t0\n',
+                      r"q.tsv, line 3.*QUOTE_NONE")
 
 
 def test_wrong_field_count_names_the_line(tmp_path):
-    path = write(tmp_path, "f.csv", "text,label\nhello, world,pos\n")
-    with pytest.raises(DataError, match=r"Expected 2 fields.*line 2.*Received: 3 fields"):
-        read_texts(path)
+    assert_read_error(read_texts, tmp_path, "f.csv", "text,label\nhello, world,pos\n",
+                      r"Expected 2 fields.*line 2.*Received: 3 fields")
 
 
 def test_empty_file_and_header_only(tmp_path):
-    with pytest.raises(DataError, match=r"header line.*empty file"):
-        read_texts(write(tmp_path, "e.csv", ""))
-    with pytest.raises(DataError, match=r"at least one example in .*h.csv. Received: 0"):
-        read_texts(write(tmp_path, "h.csv", "text,label\n"))
+    assert_read_error(read_texts, tmp_path, "e.csv", "", r"header line.*empty file")
+    assert_read_error(read_texts, tmp_path, "h.csv", "text,label\n",
+                      r"at least one example in .*h.csv. Received: 0")
 
 
 def test_missing_file_and_unknown_extension(tmp_path):
     with pytest.raises(DataError, match=r"existing data file.*nope.csv"):
         read_texts(str(tmp_path / "nope.csv"))
-    with pytest.raises(DataError, match=r"Expected a .csv.*d.json'.*delimiter="):
-        read_texts(write(tmp_path, "d.json", "[]"))
+    assert_read_error(read_texts, tmp_path, "d.json", "[]", r"Expected a .csv.*d.json'.*delimiter=")
     with pytest.raises(TypeError, match=r"Received: source=42"):
         read_texts(42)
 
@@ -146,24 +142,19 @@ def test_jsonl(tmp_path):
     assert read_texts(unlabeled, require_labels=False).labels is None
 
 
-def test_jsonl_errors_name_the_line(tmp_path):
-    bad = write(tmp_path, "b.jsonl", '{"text": "a", "label": 1}\n{"text": "b" "label": 1}\n')
-    with pytest.raises(DataError, match=r"b.jsonl, line 2.*invalid JSON"):
-        read_texts(bad)
-    array = write(tmp_path, "a.jsonl", '["a", 1]\n')
-    with pytest.raises(DataError, match=r"JSON object in .*a.jsonl, line 1"):
-        read_texts(array)
-    missing = write(tmp_path, "m.jsonl", '{"text": "a", "label": 1}\n{"text": "b"}\n')
-    with pytest.raises(DataError, match=r"'label' in .*m.jsonl, line 2.*columns=\['text'\]"):
-        read_texts(missing)
-    number = write(tmp_path, "n.jsonl", '{"text": 3, "label": 1}\n')
-    with pytest.raises(DataError, match=r"Expected a string .*line 1.*text=3 \(int\)"):
-        read_texts(number)
-    mixed = write(tmp_path, "x.jsonl", '{"text": "a", "label": "pos"}\n{"text": "b", "label": 1}\n')
-    with pytest.raises(DataError, match=r"one type.*label=1 at .*x.jsonl, line 2"):
-        read_texts(mixed)
-    with pytest.raises(DataError, match=r"at least one example"):
-        read_texts(write(tmp_path, "e.jsonl", "\n"))
+@pytest.mark.parametrize("name, text, match", [
+    ("b.jsonl", '{"text": "a", "label": 1}\n{"text": "b" "label": 1}\n',
+     r"b.jsonl, line 2.*invalid JSON"),
+    ("a.jsonl", '["a", 1]\n', r"JSON object in .*a.jsonl, line 1"),
+    ("m.jsonl", '{"text": "a", "label": 1}\n{"text": "b"}\n',
+     r"'label' in .*m.jsonl, line 2.*columns=\['text'\]"),
+    ("n.jsonl", '{"text": 3, "label": 1}\n', r"Expected a string .*line 1.*text=3 \(int\)"),
+    ("x.jsonl", '{"text": "a", "label": "pos"}\n{"text": "b", "label": 1}\n',
+     r"one type.*label=1 at .*x.jsonl, line 2"),
+    ("e.jsonl", "\n", r"at least one example"),
+])
+def test_jsonl_errors_name_the_line(tmp_path, name, text, match):
+    assert_read_error(read_texts, tmp_path, name, text, match)
 
 
 # --- in memory ---
@@ -197,18 +188,20 @@ def test_dict_of_lists_must_have_one_length():
 # --- fastText ---
 
 
-def test_fasttext_reader_and_errors(tmp_path):
+def test_fasttext_reader(tmp_path):
     path = write(tmp_path, "f.txt", "__label__1 good  film \n\n__label__2 bad\n")
     data = read_fasttext(path)
     assert data.texts == ["good  film", "bad"] and data.labels == [1, 2]
-    with pytest.raises(DataError, match=r"f2.txt, line 2.*label_prefix="):
-        read_fasttext(write(tmp_path, "f2.txt", "__label__a x\nno label here\n"))
-    with pytest.raises(DataError, match=r"line 1.*multi-label"):
-        read_fasttext(write(tmp_path, "f3.txt", "__label__a __label__b text\n"))
-    with pytest.raises(DataError, match=r"non-empty text .*f4.txt, line 1"):
-        read_fasttext(write(tmp_path, "f4.txt", "__label__a\n"))
-    with pytest.raises(DataError, match=r"Received: 0 lines"):
-        read_fasttext(write(tmp_path, "f5.txt", "\n\n"))
+
+
+@pytest.mark.parametrize("name, text, match", [
+    ("f2.txt", "__label__a x\nno label here\n", r"f2.txt, line 2.*label_prefix="),
+    ("f3.txt", "__label__a __label__b text\n", r"line 1.*multi-label"),
+    ("f4.txt", "__label__a\n", r"non-empty text .*f4.txt, line 1"),
+    ("f5.txt", "\n\n", r"Received: 0 lines"),
+])
+def test_fasttext_errors_name_the_line(tmp_path, name, text, match):
+    assert_read_error(read_fasttext, tmp_path, name, text, match)
 
 
 @pytest.mark.skipif(not os.path.exists(POLARITY), reason="gensim test data not installed")

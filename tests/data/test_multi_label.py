@@ -1,7 +1,7 @@
 """Reading multi-label data (`kerasft.data.read_multi_label`)."""
 
 import pytest
-from helpers import write_file
+from helpers import assert_read_error, write_file
 
 import kerasft as kft
 from kerasft.data import read_multi_label
@@ -54,14 +54,12 @@ def test_read_headerless_tsv_with_label_names(tmp_path):
                          label_column=1, header=False)
 
 
-def test_read_errors_name_file_and_line(tmp_path):
-    path = write_file(tmp_path, "d.csv", 'text,labels\na,x\nb,"[""x"", "\n')
-    with pytest.raises(DataError, match=r"JSON list of labels at .*d.csv, line 3"):
-        read_multi_label(path)
-    path = write_file(tmp_path, "n.jsonl", '{"text": "a", "labels": ["x", 1.5]}\n')
-    with pytest.raises(DataError, match=r"str or int at .*n.jsonl, line 1. Received: label=1.5"):
-        read_multi_label(path)
-    with pytest.raises(DataError, match="Expected a column named 'labels'"):
-        read_multi_label(write_file(tmp_path, "c.csv", "text,label\na,b\n"))
-    with pytest.raises(DataError, match="file of label names"):
-        read_multi_label(write_file(tmp_path, "e.csv", "text,labels\na,0\n"), label_names="nope.txt")
+@pytest.mark.parametrize("name, text, match, options", [
+    ("d.csv", 'text,labels\na,x\nb,"[""x"", "\n', r"JSON list of labels at .*d.csv, line 3", {}),
+    ("n.jsonl", '{"text": "a", "labels": ["x", 1.5]}\n',
+     r"str or int at .*n.jsonl, line 1. Received: label=1.5", {}),
+    ("c.csv", "text,label\na,b\n", "Expected a column named 'labels'", {}),
+    ("e.csv", "text,labels\na,0\n", "file of label names", {"label_names": "nope.txt"}),
+])
+def test_read_errors_name_file_and_line(tmp_path, name, text, match, options):
+    assert_read_error(read_multi_label, tmp_path, name, text, match, **options)

@@ -83,18 +83,14 @@ def test_po_errors(tmp_path, po_path):
     with pytest.raises(DataError, match="PO file not found"):
         read_po(tmp_path / "missing.po")
     bad = tmp_path / "bad.po"
-    bad.write_text('msgid "a"\nmsgstr "b"\n\nmsgid "c"\nbogus "d"\n', encoding="utf-8")
-    with pytest.raises(DataError, match=r"bad.po, line 5: expected msgctxt"):
-        read_po(bad)
-    bad.write_text('msgid "a\nmsgstr "b"\n', encoding="utf-8")
-    with pytest.raises(DataError, match=r"line 1: expected a quoted string"):
-        read_po(bad)
-    bad.write_text('"orphan"\n', encoding="utf-8")
-    with pytest.raises(DataError, match=r"line 1: a continuation string"):
-        read_po(bad)
-    bad.write_text('msgid "a\\q"\nmsgstr "b"\n', encoding="utf-8")
-    with pytest.raises(DataError, match=r"unknown escape"):
-        read_po(bad)
+    for text, match in [('msgid "a"\nmsgstr "b"\n\nmsgid "c"\nbogus "d"\n',
+                         r"bad.po, line 5: expected msgctxt"),
+                        ('msgid "a\nmsgstr "b"\n', r"line 1: expected a quoted string"),
+                        ('"orphan"\n', r"line 1: a continuation string"),
+                        ('msgid "a\\q"\nmsgstr "b"\n', r"unknown escape")]:
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(DataError, match=match):
+            read_po(bad)
     bad.write_text('msgid ""\nmsgstr "Language: de\\n"\n', encoding="utf-8")
     with pytest.raises(DataError, match="no translated entry"):
         read_po_pairs(bad)

@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from helpers import write_file
+from helpers import assert_read_error, write_file
 
 from kerasft.data import read_regression, read_stsb
 from kerasft.errors import DataError
@@ -20,13 +20,17 @@ def test_read_regression_files(tmp_path):
     assert read_regression(path, target_column=None).labels is None
 
 
-def test_read_errors_name_file_and_line(tmp_path):
-    path = write_file(tmp_path, "d.csv", "text,label\ngood,1\nbad,nan\n")
-    with pytest.raises(DataError, match=r"finite number in column 'label' at .*d.csv, line 3"):
-        read_regression(path)
-    path = write_file(tmp_path, "e.jsonl", '{"text": "a", "label": 1}\n{"text": "b", "label": ""}\n')
-    with pytest.raises(DataError, match=r"e.jsonl, line 2. Received: target=''"):
-        read_regression(path)
+@pytest.mark.parametrize("name, text, match", [
+    ("d.csv", "text,label\ngood,1\nbad,nan\n",
+     r"finite number in column 'label' at .*d.csv, line 3"),
+    ("e.jsonl", '{"text": "a", "label": 1}\n{"text": "b", "label": ""}\n',
+     r"e.jsonl, line 2. Received: target=''"),
+])
+def test_read_errors_name_file_and_line(tmp_path, name, text, match):
+    assert_read_error(read_regression, tmp_path, name, text, match)
+
+
+def test_read_errors_name_the_row_in_memory():
     with pytest.raises(DataError, match="row index 1 of <dict>"):
         read_regression({"text": ["a", "b"], "label": [1.0, None]})
 
@@ -39,9 +43,8 @@ def test_read_stsb_layout(tmp_path):
     assert data.texts == ['A "plane" is taking off.', "A man plays."]
     assert data.pairs == ["An air plane is taking off.", "A man is playing."]
     assert data.labels == [5.0, 3.8]
-    bad = write_file(tmp_path, "bad.csv", "g\tf\t2012\t1\tNaN\ta\tb\n")
-    with pytest.raises(DataError, match=r"column 4 at .*bad.csv, line 1. Received: target='NaN'"):
-        read_stsb(bad)
+    assert_read_error(read_stsb, tmp_path, "bad.csv", "g\tf\t2012\t1\tNaN\ta\tb\n",
+                      r"column 4 at .*bad.csv, line 1. Received: target='NaN'")
 
 
 def test_read_real_stsb_files(shared_data):

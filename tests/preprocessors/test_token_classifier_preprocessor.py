@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers import minilm_tokenizers
 
 from kerasft.backbones.presets import preset_directory
 from kerasft.backbones.tiny import tiny_tokenizer
@@ -20,9 +21,8 @@ def minilm():
     return Tokenizer.from_directory(preset_directory("minilm-l6"))
 
 
-def test_matches_transformers_word_alignment(minilm):
-    transformers = pytest.importorskip("transformers")
-    reference = transformers.AutoTokenizer.from_pretrained(preset_directory("minilm-l6"))
+def test_matches_transformers_word_alignment():
+    minilm, reference = minilm_tokenizers()
     pre = TokenClassifierPreprocessor(minilm, sequence_length=64, input_names=INPUTS)
     enc = pre.encode_words(SENTENCES)
     targets = pre.align_targets(enc, TAGS)

@@ -1,17 +1,16 @@
+import functools
 import json
 import os
 
-import keras
 import numpy as np
 import pytest
 
 import kerasft as kft
-from kerasft.cli import main
 from kerasft.errors import ConfigError, DataError
 from kerasft.evaluation import tune_thresholds
 from kerasft.data import read_multi_label
 from kerasft.data.multi_label import flatten_labels
-from helpers import write_file
+from helpers import fit_toy, run_cli, run_task_test, write_file
 
 LABELS = ["cinema", "money", "sport"]
 TOPICS = {"cinema": ["film", "movie"], "money": ["market"], "sport": ["sport", "team"]}
@@ -31,33 +30,39 @@ def toy_topics(n, seed):
     return texts, labels
 
 
-def make_model(**kwargs):
-    kwargs.setdefault("labels", LABELS)
-    kwargs.setdefault("sequence_length", 16)
-    return kft.MultiLabelClassifier.from_pretrained("tiny-bert", **kwargs)
+# A new tiny-bert model; keyword arguments override these.
+make_model = functools.partial(kft.MultiLabelClassifier.from_pretrained, "tiny-bert",
+                               labels=LABELS, sequence_length=16)
 
 
 @pytest.fixture(scope="module")
 def trained():
-    keras.utils.set_random_seed(0)
     x, y = toy_topics(96, seed=0)
     val = toy_topics(32, seed=1)
-    model = make_model(dropout=0.0)
-    model.compile(learning_rate=3e-3)
-    history = model.fit(x, y, validation_data=val, epochs=8, batch_size=8, seed=0,
-                        verbose=0)
+    model, history = fit_toy(make_model, x, y, validation_data=val)
     return model, history, val
 
 
-def test_fit_learns_toy_task(trained):
+def test_task_contract(trained, tmp_path):
     model, history, (vx, vy) = trained
-    losses = history.history["loss"]
-    assert losses[-1] < 0.5 * losses[0]
-    report = model.evaluate_report(vx, vy)
+    result = run_task_test(model, vx, vy, tmp_path, history=history, predict_x=vx[:6],
+                           saved_files=("labels.json",), report_text="subset accuracy")
+    report = result.report
     # Predicting every label scores micro F1 0.68 here (48 of 96 label slots are positive).
     assert report["micro"]["f1"] >= 0.9
     assert report["macro"]["f1"] >= 0.9
     assert report["subset_accuracy"] >= 0.75
+    assert set(report["per_label"]) == set(LABELS)
+    assert report["thresholds"] == dict(zip(LABELS, model.thresholds.tolist()))
+    assert sum(c["support"] for c in report["per_label"].values()) == sum(map(len, vy))
+    # The tuned thresholds (not all 0.5, see below) are saved with the labels.
+    reloaded = result.reloaded
+    assert reloaded.labels == LABELS
+    np.testing.assert_array_equal(reloaded.thresholds, model.thresholds)
+    with open(tmp_path / "model" / "labels.json") as f:
+        assert json.load(f)["labels"] == LABELS
+    assert reloaded.predict_labels(vx) == model.predict_labels(vx)
+    assert result.spec.labels == LABELS
 
 
 def test_fit_tunes_thresholds_on_validation_data(trained):
@@ -97,24 +102,6 @@ def test_predict_labels_apply_each_labels_threshold(trained):
     assert records[0]["scores"]["money"] == pytest.approx(float(probabilities[0, 1]), abs=1e-6)
 
 
-def test_save_load_keeps_labels_thresholds_and_predictions(trained, tmp_path):
-    model, _, (vx, _) = trained
-    saved = model.thresholds.copy()
-    model.thresholds = np.array([0.3, 0.65, 0.45])
-    try:
-        model.save(tmp_path / "model")
-        reloaded = kft.load(tmp_path / "model")
-    finally:
-        model.thresholds = saved
-    assert isinstance(reloaded, kft.MultiLabelClassifier)
-    assert reloaded.labels == LABELS
-    np.testing.assert_allclose(reloaded.thresholds, [0.3, 0.65, 0.45])
-    with open(tmp_path / "model" / "labels.json") as f:
-        assert json.load(f)["labels"] == LABELS
-    np.testing.assert_allclose(reloaded.predict(vx), model.predict(vx), atol=1e-6)
-    assert reloaded.predict_labels(vx) == model.predict_labels(vx, thresholds=[0.3, 0.65, 0.45])
-
-
 def test_multi_hot_targets_and_keras_evaluate(trained):
     model, _, (vx, vy) = trained
     targets, weights = model.encode_targets(vy)
@@ -124,17 +111,6 @@ def test_multi_hot_targets_and_keras_evaluate(trained):
     from_matrix = model.evaluate(vx, targets.astype("int64"), return_dict=True, verbose=0)
     assert from_lists["loss"] == pytest.approx(from_matrix["loss"], rel=1e-5)
     assert from_lists["micro_f1"] >= 0.85
-
-
-def test_evaluate_report_writes_metrics(trained, tmp_path):
-    model, _, (vx, vy) = trained
-    report = model.evaluate_report(vx, vy, output_dir=tmp_path)
-    assert set(report["per_label"]) == set(LABELS)
-    assert report["thresholds"] == dict(zip(LABELS, model.thresholds.tolist()))
-    assert sum(c["support"] for c in report["per_label"].values()) == sum(map(len, vy))
-    with open(tmp_path / "metrics.json") as f:
-        assert json.load(f)["micro"]["f1"] == report["micro"]["f1"]
-    assert "subset accuracy" in model.format_report(report)
 
 
 def test_sentence_pairs(trained):
@@ -201,22 +177,17 @@ def test_yaml_run_evaluate_and_predict(tmp_path, capsys):
         f"output_dir: {tmp_path / 'runs'}\n"
         f"data:\n  train: {train}\n  label_column: topics\n  validation_split: 0\n"
         "  test_split: 0.2\ntraining:\n  epochs: 2\n  batch_size: 8\n  learning_rate: 3e-3\n")
-    assert main(["train", "--config", str(config)]) == 0
-    run = tmp_path / "runs" / "ml"
-    metrics = json.loads((run / "metrics.json").read_text())
+    tsv = write_file(tmp_path, "test.tsv", "the film\t0\nteam market\t1,2\n")
+    names = write_file(tmp_path, "names.txt", "\n".join(LABELS))
+    texts = ["the film", "team market"]
+    metrics, _, records = run_cli(
+        capsys, config, tmp_path / "runs" / "ml",
+        ["--data", tsv, "--text-column", "0", "--label-column", "1",
+         "--reader-option", "header=false", "--reader-option", f"label_names={names}"],
+        texts, texts, evaluate_text="subset accuracy")
     assert metrics["run"]["evaluated_on"] == "test" and "micro" in metrics
     # No validation data: every threshold stays at 0.5.
     assert metrics["thresholds"] == {name: 0.5 for name in LABELS}
-    tsv = write_file(tmp_path, "test.tsv", "the film\t0\nteam market\t1,2\n")
-    names = write_file(tmp_path, "names.txt", "\n".join(LABELS))
-    capsys.readouterr()
-    assert main(["evaluate", str(run), "--data", tsv, "--text-column", "0",
-                 "--label-column", "1", "--reader-option", "header=false",
-                 "--reader-option", f"label_names={names}"]) == 0
-    assert "subset accuracy" in capsys.readouterr().out
-    assert main(["predict", str(run), "the film", "team market", "--json"]) == 0
-    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [r["input"] for r in records] == ["the film", "team market"]
     assert all(set(r["labels"]) <= set(LABELS) and len(r["scores"]) == 3 for r in records)
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import kerasft as kft
+from helpers import fit_toy, run_cli, run_task_test
 from kerasft.evaluation.squad import squad_report
 
 from kerasft.data.squad import SquadData, read_squad
@@ -54,20 +55,32 @@ def make_model(**kwargs):
 
 @pytest.fixture(scope="module")
 def trained():
-    keras.utils.set_random_seed(0)
     questions, contexts, answers = toy_qa()
-    model = make_model(version_2_with_negative=True,
-                       backbone_config={"hidden_dim": 32, "intermediate_dim": 64})
-    model.compile(learning_rate=1e-2)
-    history = model.fit((questions, contexts), answers, epochs=16, batch_size=16, seed=0,
-                        padding="max_length", verbose=0)  # one shape: one trace
+    model, history = fit_toy(make_model, (questions, contexts), answers, learning_rate=1e-2,
+                             epochs=16, batch_size=16, version_2_with_negative=True,
+                             backbone_config={"hidden_dim": 32, "intermediate_dim": 64},
+                             fit_kwargs={"padding": "max_length"})  # one shape: one trace
     return model, history, (questions, contexts, answers)
+
+
+def test_task_contract(trained, tmp_path):
+    model, history, (questions, contexts, answers) = trained
+    result = run_task_test(model, (questions, contexts), answers, tmp_path, history=history,
+                           loss_drop=0.2, predict_x=(questions[:6], contexts[:6]),
+                           report_files=("predictions.json",), report_text="HasAns",
+                           rtol=0.0, atol=1e-4, load_rtol=1e-6, load_atol=0.0)
+    report = result.report
+    predictions = [p["answer"] for p in model.predict(questions, contexts)]
+    assert report == squad_report(predictions, answers, version_2=True)
+    assert report["exact_match"] >= 90
+    assert report["NoAns_total"] == 8 and report["HasAns_total"] == 32
+    records = json.loads((tmp_path / "report" / "predictions.json").read_text())
+    assert len(records) == 40 and records[0]["prediction"] == predictions[0]
+    assert result.records == result.predictions  # records are the answers
 
 
 def test_fit_learns_spans_including_later_windows(trained):
     model, history, (questions, contexts, answers) = trained
-    losses = history.history["loss"]
-    assert losses[-1] < 0.2 * losses[0]
     windows = model.preprocessor.encode_windows(questions, contexts)
     targets = model.preprocessor.encode_targets(windows, contexts, answers)
     first_window = {}
@@ -116,10 +129,6 @@ def test_predict_input_forms_and_order(trained):
     batched = model.predict(questions[:6], contexts[:6])
     assert model.predict((questions[:6], contexts[:6])) == batched
     assert model.predict(list(zip(questions[:6], contexts[:6]))) == batched
-    one_by_one = [model.predict(q, c) for q, c in zip(questions[:6], contexts[:6])]
-    assert [p["answer"] for p in one_by_one] == [p["answer"] for p in batched]
-    np.testing.assert_allclose([p["score"] for p in one_by_one],
-                               [p["score"] for p in batched], atol=1e-4)
     data = SquadData(ids=["a"], titles=["t"], questions=questions[:1], contexts=contexts[:1],
                      answers=[[]], is_impossible=[False], plausible_answers=[[]])
     assert model.predict(data)[0]["answer"] == batched[0]["answer"]
@@ -157,27 +166,8 @@ def test_export_spec_is_the_mediapipe_bert_qa_contract(trained):
     assert (outputs["end_logits"][1] > MASK_VALUE).sum() > 5  # a bare string is a context
 
 
-def test_save_load_round_trip(trained, tmp_path):
-    model, _, (questions, contexts, _) = trained
-    model.save(tmp_path / "qa")
-    loaded = kft.load(tmp_path / "qa")
-    assert isinstance(loaded, QuestionAnswerer)
-    assert loaded.get_task_config() == model.get_task_config()
-    assert loaded.preprocessor.get_config() == model.preprocessor.get_config()
-    assert loaded.predict(questions, contexts) == model.predict(questions, contexts)
-
-
-def test_evaluate_report_and_keras_evaluate(trained, tmp_path):
+def test_keras_evaluate(trained):
     model, _, (questions, contexts, answers) = trained
-    report = model.evaluate_report((questions, contexts), answers, output_dir=tmp_path)
-    predictions = [p["answer"] for p in model.predict(questions, contexts)]
-    expected = squad_report(predictions, answers, version_2=True)
-    assert report == expected and report["exact_match"] >= 90
-    assert report["NoAns_total"] == 8 and report["HasAns_total"] == 32
-    assert json.loads((tmp_path / "metrics.json").read_text()) == report
-    records = json.loads((tmp_path / "predictions.json").read_text())
-    assert len(records) == 40 and records[0]["prediction"] == predictions[0]
-    assert "HasAns" in model.format_report(report)
     results = model.evaluate((questions, contexts), answers, return_dict=True, verbose=0)
     assert results["loss"] < 1.0 and results["start_logits_accuracy"] >= 0.9
     one_batch, steps = model.make_dataset((questions, contexts), answers, batch_size=64,
@@ -315,20 +305,14 @@ def test_yaml_run_and_cli(tmp_path, capsys):
         "training: {epochs: 1, batch_size: 16, learning_rate: 0.01}\n")
     loaded = load_config(str(config))
     assert loaded["model"]["max_answer_length"] == 30  # the task's own model keys
-    assert main(["train", "--config", str(config)]) == 0
     run = tmp_path / "runs" / "toy"
-    metrics = json.loads((run / "metrics.json").read_text())
+    metrics, _, lines = run_cli(capsys, config, run, ["--data", train], ["--data", train],
+                                list(zip(questions, contexts)), evaluate_text="exact")
     assert metrics["total"] == 24 and 0 <= metrics["f1"] <= 100
     assert metrics["run"]["train_examples"] < 24  # by-article validation split
     model = kft.load(run / "model")
     assert model.preprocessor.doc_stride == 6 and not model.version_2_with_negative
-    capsys.readouterr()
-    assert main(["predict", str(run), "--data", train, "--json"]) == 0
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert len(lines) == 24 and lines[0]["input"] == [questions[0], contexts[0]]
     assert lines[0]["answer"] == contexts[0][lines[0]["start"]:lines[0]["end"]]
-    assert main(["evaluate", str(run), "--data", train]) == 0
-    assert "exact" in capsys.readouterr().out
     assert main(["predict", str(run), "who?"]) == 2
     assert "SQuAD JSON" in capsys.readouterr().err
 

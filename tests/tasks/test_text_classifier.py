@@ -1,10 +1,9 @@
-import json
 import os
 
 import keras
 import numpy as np
 import pytest
-from helpers import toy_sentiment
+from helpers import fit_toy, run_task_test, toy_sentiment
 
 import kerasft as kft
 from kerasft.errors import ConfigError, DataError
@@ -16,33 +15,39 @@ def make_model(**kwargs):
     return kft.TextClassifier.from_pretrained("tiny-bert", **kwargs)
 
 
+# Lengths from one word to a long sentence; two of them are not in the toy set.
+QUERIES = ["great good film", "bad", "not good at all, it was bad bad bad", "great",
+           "a good movie"]
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    keras.utils.set_random_seed(0)
     texts, labels = toy_sentiment()
-    model = make_model(dropout=0.0, l2=1e-4)
-    model.compile(learning_rate=3e-3)
     ckpt = str(tmp_path_factory.mktemp("ckpt"))
-    history = model.fit(texts, labels, validation_data=(texts[:16], labels[:16]),
-                        epochs=8, batch_size=8, seed=0, checkpoint_dir=ckpt, verbose=0)
+    model, history = fit_toy(make_model, texts, labels,
+                             validation_data=(texts[:16], labels[:16]), l2=1e-4,
+                             fit_kwargs={"checkpoint_dir": ckpt})
     return model, history, texts, labels, ckpt
 
 
-def test_fit_learns_toy_task(trained):
+def test_task_contract(trained, tmp_path):
     model, history, texts, labels, _ = trained
-    losses = history.history["loss"]
-    assert losses[-1] < 0.5 * losses[0]
+    result = run_task_test(model, texts, labels, tmp_path, history=history,
+                           predict_x=QUERIES, saved_files=("labels.json", "tokenizer/vocab.txt"),
+                           report_files=("confusion_matrix.png",), report_text="accuracy")
     assert np.mean(np.array(model.predict_labels(texts)) == np.array(labels)) >= 0.95
-
-
-def test_predict_returns_probabilities_in_input_order(trained):
-    model, _, _, _, _ = trained
-    texts = ["great good film", "bad", "not good at all, it was bad bad bad", "great"]
-    p = model.predict(texts)
-    assert p.shape == (4, 2)
+    p = result.predictions
+    assert p.shape == (5, 2)
     np.testing.assert_allclose(p.sum(-1), 1.0, atol=1e-5)
-    one_by_one = np.concatenate([model.predict([t]) for t in texts])
-    np.testing.assert_allclose(p, one_by_one, atol=1e-5)
+    assert [r["label"] for r in result.records] == model.predict_labels(QUERIES)
+    assert result.records[1]["scores"]["neg"] == pytest.approx(float(p[1, 0]), abs=1e-6)
+    assert result.reloaded.labels == model.labels
+    assert result.reloaded.preprocessor.sequence_length == 32
+    report = result.report
+    assert report["accuracy"] >= 0.95
+    assert set(report["per_class"]) == {"neg", "pos"}
+    assert np.asarray(report["confusion_matrix"]).sum() == len(texts)
+    assert result.spec.labels == model.labels
 
 
 def test_validation_turns_on_checkpointing(trained):
@@ -52,25 +57,8 @@ def test_validation_turns_on_checkpointing(trained):
     assert "val_loss" in history.history
 
 
-def test_save_load_round_trip(trained, tmp_path):
-    model, _, texts, _, _ = trained
-    path = tmp_path / "model"
-    model.save(path)
-    for name in ("config.json", "model.weights.h5", "labels.json", "preprocessor.json",
-                 "tokenizer/tokenizer.json", "tokenizer/vocab.txt"):
-        assert (path / name).is_file(), name
-    reloaded = kft.load(path)
-    assert reloaded.labels == model.labels
-    assert reloaded.preprocessor.sequence_length == 32
-    np.testing.assert_allclose(reloaded.predict(texts), model.predict(texts), atol=1e-6)
-
-
-def test_save_refuses_existing_dir_and_cleans_failed_save(trained, tmp_path, monkeypatch):
+def test_failed_save_leaves_nothing_behind(trained, tmp_path, monkeypatch):
     model, _, _, _, _ = trained
-    path = tmp_path / "model"
-    path.mkdir()
-    with pytest.raises(ConfigError, match="already exists"):
-        model.save(path)
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
@@ -78,18 +66,7 @@ def test_save_refuses_existing_dir_and_cleans_failed_save(trained, tmp_path, mon
     monkeypatch.setattr(model, "save_weights", boom)
     with pytest.raises(OSError, match="disk full"):
         model.save(tmp_path / "other")
-    assert sorted(os.listdir(tmp_path)) == ["model"]
-
-
-def test_evaluate_report_writes_metrics_and_png(trained, tmp_path):
-    model, _, texts, labels, _ = trained
-    report = model.evaluate_report(texts, labels, output_dir=tmp_path)
-    assert report["accuracy"] >= 0.95
-    assert set(report["per_class"]) == {"neg", "pos"}
-    assert np.asarray(report["confusion_matrix"]).sum() == len(texts)
-    with open(tmp_path / "metrics.json") as f:
-        assert json.load(f)["accuracy"] == report["accuracy"]
-    assert (tmp_path / "confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert os.listdir(tmp_path) == []
 
 
 def test_keras_evaluate_on_raw_texts(trained):

@@ -1,3 +1,4 @@
+import functools
 import json
 import os
 
@@ -6,10 +7,9 @@ import numpy as np
 import pytest
 
 import kerasft as kft
-from kerasft.cli import main
 from kerasft.errors import ConfigError, DataError
 from kerasft.data import read_stsb
-from helpers import write_file
+from helpers import fit_toy, run_cli, run_task_test, write_file
 
 WEIGHTS = {"good": 1.0, "great": 2.0, "bad": -1.0, "not": -0.5}
 FILLER = ["the", "a", "is", "it", "was", "film", "movie"]
@@ -28,32 +28,33 @@ def toy_scores(n, seed, offset=1000.0, scale=100.0):
     return texts, targets
 
 
-def make_model(**kwargs):
-    kwargs.setdefault("sequence_length", 16)
-    return kft.TextRegressor.from_pretrained("tiny-bert", **kwargs)
+# A new tiny-bert model; keyword arguments override these.
+make_model = functools.partial(kft.TextRegressor.from_pretrained, "tiny-bert",
+                               sequence_length=16)
 
 
 @pytest.fixture(scope="module")
 def trained():
-    keras.utils.set_random_seed(0)
     x, y = toy_scores(96, seed=0)
     val = toy_scores(32, seed=1)
-    model = make_model(dropout=0.0)
-    model.compile(learning_rate=3e-3)
-    history = model.fit(x, y, validation_data=val, epochs=8, batch_size=8, seed=0,
-                        verbose=0)
+    model, history = fit_toy(make_model, x, y, validation_data=val)
     return model, history, (x, y), val
 
 
-def test_fit_learns_toy_task_on_the_original_scale(trained):
+def test_task_contract_on_the_original_scale(trained, tmp_path):
     model, history, _, (vx, vy) = trained
-    losses = history.history["loss"]
-    assert losses[-1] < 0.2 * losses[0]
-    report = model.evaluate_report(vx, vy)
-    metrics = report["per_target"]["target"]
+    result = run_task_test(model, vx, vy, tmp_path, history=history, loss_drop=0.2,
+                           predict_x=vx[:6], report_text="pearson", load_rtol=1e-5,
+                           load_atol=0.0)
+    metrics = result.report["per_target"]["target"]
     assert metrics["pearson"] >= 0.9 and metrics["spearman"] >= 0.9
     # Predicting the mean scores an MAE of about one standard deviation (~150 here).
     assert metrics["mae"] < 0.35 * np.std(vy)
+    with open(tmp_path / "model" / "config.json") as f:
+        config = json.load(f)["task_config"]
+    assert config["target_mean"] == pytest.approx(model.target_mean.tolist())
+    np.testing.assert_allclose(result.reloaded.target_std, model.target_std)
+    assert result.records[0] == {"target": pytest.approx(float(result.predictions[0, 0]))}
 
 
 def test_standardization_is_set_from_training_targets_and_inverted(trained):
@@ -73,20 +74,6 @@ def test_standardization_is_set_from_training_targets_and_inverted(trained):
     # The loss is measured in standardized units, Keras' mse in the original ones.
     results = model.evaluate(vx, vy, return_dict=True, verbose=0)
     assert results["mse"] == pytest.approx(results["loss"] * np.var(y), rel=1e-3)
-
-
-def test_save_load_keeps_standardization_and_predictions(trained, tmp_path):
-    model, _, _, (vx, _) = trained
-    model.save(tmp_path / "model")
-    with open(tmp_path / "model" / "config.json") as f:
-        config = json.load(f)["task_config"]
-    assert config["target_mean"] == pytest.approx(model.target_mean.tolist())
-    reloaded = kft.load(tmp_path / "model")
-    assert isinstance(reloaded, kft.TextRegressor)
-    np.testing.assert_allclose(reloaded.target_std, model.target_std)
-    np.testing.assert_allclose(reloaded.predict(vx), model.predict(vx), rtol=1e-5)
-    assert reloaded.predict_records(vx[:1]) == [
-        {"target": pytest.approx(float(model.predict(vx[:1])[0, 0]), rel=1e-5)}]
 
 
 def test_second_fit_keeps_the_statistics(trained, monkeypatch):
@@ -161,22 +148,18 @@ def test_yaml_run_evaluate_and_predict(tmp_path, capsys):
         "  label_column: 4\n  reader_options: {header: false}\n"
         "model:\n  target_names: [similarity]\n"
         "training:\n  epochs: 2\n  batch_size: 8\n  learning_rate: 3e-3\n")
-    assert main(["train", "--config", str(config)]) == 0
     run = tmp_path / "runs" / "reg"
-    metrics = json.loads((run / "metrics.json").read_text())
+    metrics, _, records = run_cli(
+        capsys, config, run,
+        ["--data", train, "--text-column", "5", "--text-pair-column", "6",
+         "--label-column", "4", "--reader-option", "header=false"],
+        ["good film", "bad"], ["good film", "bad"], evaluate_text="pearson")
     assert set(metrics["per_target"]["similarity"]) == {"mse", "rmse", "mae", "pearson",
                                                         "spearman"}
     assert (run / "predictions.png").is_file()
     reloaded = kft.load(run / "model")
     assert reloaded.target_mean[0] == pytest.approx(np.mean([v / 500 for v in y]), abs=0.2)
-    capsys.readouterr()
-    assert main(["evaluate", str(run), "--data", train, "--text-column", "5",
-                 "--text-pair-column", "6", "--label-column", "4",
-                 "--reader-option", "header=false"]) == 0
-    assert "pearson" in capsys.readouterr().out
-    assert main(["predict", str(run), "good film", "--json"]) == 0
-    record = json.loads(capsys.readouterr().out)
-    assert set(record) == {"input", "similarity"}
+    assert all(set(record) == {"input", "similarity"} for record in records)
 
 
 # --- real data ---

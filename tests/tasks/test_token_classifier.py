@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import kerasft as kft
+from helpers import fit_toy, run_task_test, run_cli, toy_ner
 from kerasft.data import read_conll
 from kerasft.data import entity_types, from_iob2, iob2_tags
 from kerasft.errors import ConfigError, DataError
@@ -17,32 +18,6 @@ from kerasft.metrics import MaskedTokenAccuracy
 from kerasft.tasks.token_classifier import TokenClassifier
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
-PEOPLE = [["bob"], ["kim"], ["sam"], ["bob", "smith"]]
-PLACES = [["paris"], ["rome"], ["oslo"], ["new", "york"]]
-TEMPLATES = [["{P}", "is", "in", "{L}"], ["the", "team", "of", "{P}", "was", "good"],
-             ["{L}", "market", "news"], ["it", "was", "{P}", "and", "{P}"],
-             ["a", "good", "film", "in", "{L}", "and", "{L}"]]
-
-
-def toy_ner(n=60, seed=0):
-    rng = np.random.RandomState(seed)
-    sentences, tags = [], []
-    for i in range(n):
-        words, labels = [], []
-        for slot in TEMPLATES[i % len(TEMPLATES)]:
-            if slot in ("{P}", "{L}"):
-                name = (PEOPLE if slot == "{P}" else PLACES)[rng.randint(4)]
-                kind = "PER" if slot == "{P}" else "LOC"
-                words += name
-                labels += [f"B-{kind}"] + [f"I-{kind}"] * (len(name) - 1)
-            else:
-                words.append(slot)
-                labels.append("O")
-        sentences.append(words)
-        tags.append(labels)
-    return sentences, tags
-
-
 def make_model(**kwargs):
     kwargs.setdefault("tags", iob2_tags(["LOC", "PER"]))
     kwargs.setdefault("sequence_length", 16)
@@ -59,22 +34,33 @@ def write_conll(path, sentences, tags):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    keras.utils.set_random_seed(0)
     sentences, tags = toy_ner()
-    model = make_model(dropout=0.0)
-    model.compile(learning_rate=1e-2)
     ckpt = str(tmp_path_factory.mktemp("ckpt"))
-    history = model.fit(sentences, tags, validation_data=(sentences[:10], tags[:10]),
-                        epochs=8, batch_size=8, seed=0, checkpoint_dir=ckpt, verbose=0)
+    model, history = fit_toy(make_model, sentences, tags, learning_rate=1e-2,
+                             validation_data=(sentences[:10], tags[:10]),
+                             fit_kwargs={"checkpoint_dir": ckpt})
     return model, history, sentences, tags
 
 
-def test_fit_learns_toy_ner(trained):
+def test_task_contract(trained, tmp_path):
     model, history, sentences, tags = trained
-    losses = history.history["loss"]
-    assert losses[-1] < 0.2 * losses[0]
+    result = run_task_test(model, sentences, tags, tmp_path, history=history, loss_drop=0.2,
+                           saved_files=("labels.json",), report_text="micro avg")
     assert "val_loss" in history.history and "token_accuracy" in history.history
     assert model.predict_tags(sentences) == tags
+    assert [r["tags"] for r in result.records] == tags[:5]
+    assert all("entities" in r for r in result.records)
+    report = result.report
+    assert report["f1"] == 1.0 and set(report["per_type"]) == {"LOC", "PER"}
+    assert report["num_sentences"] == len(sentences)
+    iob1 = [from_iob2(t, "iob1") for t in tags]
+    assert model.evaluate_report(sentences, iob1)["f1"] == 1.0
+    reloaded = result.reloaded
+    assert reloaded.tags == model.tags
+    for a, b in zip(reloaded.predict_word_probabilities(sentences[:5]),
+                    model.predict_word_probabilities(sentences[:5])):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert result.spec.output_names == ["probabilities"] and result.spec.labels == model.tags
 
 
 def test_model_outputs_float32_token_probabilities(trained):
@@ -138,8 +124,6 @@ def test_predict_on_token_lists_and_output_schemes(trained):
     assert all("start" not in e for e in entities)
     bioes = model.predict_tags(sentences[:5], scheme="bioes")
     assert bioes == [from_iob2(t, "bioes") for t in tags[:5]]
-    records = model.predict_records(sentences[:2])
-    assert records[0]["tags"] == tags[0] and "entities" in records[0]
     assert json.dumps(model.predict_records(["Bob is in Paris"]))
 
 
@@ -147,17 +131,6 @@ def test_keras_evaluate_reports_token_accuracy(trained):
     model, _, sentences, tags = trained
     results = model.evaluate(sentences, tags, return_dict=True, verbose=0)
     assert results["token_accuracy"] == 1.0
-
-
-def test_evaluate_report(trained, tmp_path):
-    model, _, sentences, tags = trained
-    report = model.evaluate_report(sentences, tags, output_dir=tmp_path)
-    assert report["f1"] == 1.0 and set(report["per_type"]) == {"LOC", "PER"}
-    assert report["num_sentences"] == len(sentences)
-    assert json.loads((tmp_path / "metrics.json").read_text())["f1"] == 1.0
-    assert "micro avg" in model.format_report(report)
-    iob1 = [from_iob2(t, "iob1") for t in tags]
-    assert model.evaluate_report(sentences, iob1)["f1"] == 1.0
 
 
 def test_unknown_tag_at_evaluation_names_file_and_line(trained, tmp_path):
@@ -169,20 +142,6 @@ def test_unknown_tag_at_evaluation_names_file_and_line(trained, tmp_path):
         model.evaluate_report(*TokenClassifier.inputs_targets(data))
     with pytest.raises(DataError, match=r"tag='B-ORG' at y\[0\]\[1\]"):
         model.evaluate_report([["bob", "acme"]], [["B-PER", "B-ORG"]])
-
-
-def test_save_load_round_trip(trained, tmp_path):
-    model, _, sentences, _ = trained
-    path = tmp_path / "model"
-    model.save(path)
-    for name in ("config.json", "model.weights.h5", "labels.json", "preprocessor.json",
-                 "tokenizer/tokenizer.json"):
-        assert (path / name).is_file(), name
-    reloaded = kft.load(path)
-    assert isinstance(reloaded, TokenClassifier) and reloaded.tags == model.tags
-    for a, b in zip(reloaded.predict_word_probabilities(sentences[:5]),
-                    model.predict_word_probabilities(sentences[:5])):
-        np.testing.assert_allclose(a, b, atol=1e-6)
 
 
 @pytest.mark.slow  # about 20 s: an ONNX conversion
@@ -275,30 +234,29 @@ def test_bad_config_values():
 
 def test_yaml_run_and_cli(tmp_path, capsys):
     from kerasft.cli import main
-    from kerasft.config import load_config
-    from kerasft.runs import train_from_config
 
     sentences, tags = toy_ner(40, seed=1)
     train = write_conll(tmp_path / "train.txt", sentences[:30], tags[:30])
     test = write_conll(tmp_path / "test.txt", sentences[30:], tags[30:])
-    config = load_config(os.path.join(ROOT, "configs", "conll2003_ner.yaml"), {
-        "backbone": "tiny-bert", "sequence_length": 16, "data.train": train,
-        "data.validation": None, "data.test": test, "output_dir": str(tmp_path / "runs"),
-        "name": "toy", "training.epochs": 1, "training.learning_rate": 1e-2,
-        "training.batch_size": 8, "model.window_overlap": 4})
-    run_dir, report = train_from_config(config, verbose=0)
-    assert kft.load(os.path.join(run_dir, "model")).preprocessor.window_overlap == 4
+    run_dir = tmp_path / "runs" / "toy"
+    overrides = {"backbone": "tiny-bert", "sequence_length": 16, "data.train": train,
+                 "data.validation": "null", "data.test": test,
+                 "output_dir": str(tmp_path / "runs"), "name": "toy", "training.epochs": 1,
+                 "training.learning_rate": 1e-2, "training.batch_size": 8,
+                 "model.window_overlap": 4}
+    texts = ["Bob is in Paris", "Rome market news"]
+    report, _, records = run_cli(
+        capsys, os.path.join(ROOT, "configs", "conll2003_ner.yaml"), run_dir,
+        ["--data", test], texts, texts, evaluate_text="micro avg",
+        train_args=[arg for key, value in overrides.items()
+                    for arg in ("--set", f"{key}={value}")])
+    assert kft.load(run_dir / "model").preprocessor.window_overlap == 4
     assert report["run"]["train_examples"] == 27  # validation_split 0.1 of 30
     assert "f1" in report and report["run"]["eval_examples"] == 10
-    assert os.path.isfile(os.path.join(run_dir, "model", "labels.json"))
-    capsys.readouterr()
-    assert main(["predict", run_dir, "Bob is in Paris", "--json"]) == 0
-    record = json.loads(capsys.readouterr().out.splitlines()[0])
-    assert record["input"] == "Bob is in Paris" and isinstance(record["entities"], list)
-    assert main(["evaluate", run_dir, "--data", test]) == 0
-    assert "micro avg" in capsys.readouterr().out
+    assert (run_dir / "model" / "labels.json").is_file()
+    assert all(isinstance(record["entities"], list) for record in records)
     bad = write_conll(tmp_path / "bad.txt", [["acme"]], [["B-ORG"]])
-    assert main(["evaluate", run_dir, "--data", bad]) == 2
+    assert main(["evaluate", str(run_dir), "--data", bad]) == 2
     assert "bad.txt, line 3" in capsys.readouterr().err
 
 

@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers import minilm_tokenizers
 
 from kerasft.backbones.presets import preset_directory
 from kerasft.backbones.tiny import tiny_tokenizer
@@ -17,9 +18,8 @@ def minilm():
     return Tokenizer.from_directory(preset_directory("minilm-l6"))
 
 
-def test_minilm_ids_match_transformers_tokenizer(minilm):
-    transformers = pytest.importorskip("transformers")
-    reference = transformers.AutoTokenizer.from_pretrained(preset_directory("minilm-l6"))
+def test_minilm_ids_match_transformers_tokenizer():
+    minilm, reference = minilm_tokenizers()
     ours = minilm.encode(SAMPLE, sequence_length=64)["token_ids"]
     for text, ids in zip(SAMPLE, ours):
         assert ids.tolist() == reference(text)["input_ids"], text
