@@ -1,15 +1,22 @@
 """Evaluation: classification reports and plots."""
 
-from kerasft.evaluation.classification import classification_report
-from kerasft.evaluation.classification import format_report
-from kerasft.evaluation.classification import write_report
-from kerasft.evaluation.ner import ner_report
+from kerasft.evaluation.classification import (
+    classification_report,
+    format_report,
+    write_report,
+)
+from kerasft.evaluation.generation import (
+    Perplexity,
+    bleu,
+    chrf,
+    perplexity,
+    translation_report,
+)
 from kerasft.evaluation.multi_label import multi_label_report, tune_thresholds
-from kerasft.evaluation.plots import plot_confusion_matrix
+from kerasft.evaluation.ner import ner_report
+from kerasft.evaluation.plots import plot_confusion_matrix, plot_training_curves
 from kerasft.evaluation.regression import plot_predictions, regression_report
-from kerasft.evaluation.plots import plot_training_curves
 from kerasft.evaluation.squad import squad_report
-from kerasft.evaluation.generation import Perplexity, bleu, chrf, perplexity, translation_report
 
 __all__ = [
     "Perplexity",

@@ -76,15 +76,9 @@ def classification_report(y_true, y_pred, label_names, y_prob=None):
     (0.667, [[1, 0], [1, 1]])
     """
     names = check_label_names(label_names)
+    y_true, y_pred = check_pair(_as_class_ids(y_true, "y_true", len(names)),
+                                _as_class_ids(y_pred, "y_pred", len(names)))
     k = len(names)
-    y_true = _as_class_ids(y_true, "y_true", k)
-    y_pred = _as_class_ids(y_pred, "y_pred", k)
-    if len(y_true) != len(y_pred) or len(y_true) == 0:
-        raise ValueError(
-            "Expected y_true and y_pred of the same, non-zero length. Received: "
-            f"len(y_true)={len(y_true)}, len(y_pred)={len(y_pred)}. Pass one "
-            "prediction per example."
-        )
     classes = list(range(k))
     report = {
         "num_examples": int(len(y_true)),
@@ -141,6 +135,21 @@ def check_label_names(label_names, per="class"):
             f"label_names={names}. Pass LabelVocabulary.names."
         )
     return names
+
+
+def check_pair(y_true, y_pred):
+    """`(y_true, y_pred)` after checking they have the same, non-zero length.
+
+    Raises:
+        ValueError: different or zero lengths.
+    """
+    if len(y_true) != len(y_pred) or len(y_true) == 0:
+        raise ValueError(
+            "Expected y_true and y_pred of the same, non-zero length. Received: "
+            f"len(y_true)={len(y_true)}, len(y_pred)={len(y_pred)}. Pass one "
+            "prediction per example."
+        )
+    return y_true, y_pred
 
 
 def format_report(report, digits=3):

@@ -8,7 +8,7 @@ right) and the Hamming loss (fraction of wrong label decisions) complete them.
 import numpy as np
 from sklearn import metrics
 
-from kerasft.evaluation.classification import check_label_names
+from kerasft.evaluation.classification import check_label_names, check_pair
 
 AVERAGES = ("micro", "macro", "weighted", "samples")
 DEFAULT_GRID = tuple(np.round(np.arange(0.05, 0.951, 0.025), 3).tolist())
@@ -70,15 +70,8 @@ def multi_label_report(y_true, y_pred, label_names, y_prob=None):
     (0.5, 0.25, 0.8)
     """
     names = check_label_names(label_names, per="column")
-    k = len(names)
-    y_true = _as_multi_hot(y_true, "y_true", k)
-    y_pred = _as_multi_hot(y_pred, "y_pred", k)
-    if len(y_true) != len(y_pred) or len(y_true) == 0:
-        raise ValueError(
-            "Expected y_true and y_pred of the same, non-zero length. Received: "
-            f"len(y_true)={len(y_true)}, len(y_pred)={len(y_pred)}. Pass one "
-            "prediction per example."
-        )
+    y_true, y_pred = check_pair(_as_multi_hot(y_true, "y_true", len(names)),
+                                _as_multi_hot(y_pred, "y_pred", len(names)))
     report = {"num_examples": int(len(y_true))}
     for average in AVERAGES:
         p, r, f, _ = metrics.precision_recall_fscore_support(

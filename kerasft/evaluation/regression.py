@@ -7,6 +7,13 @@ from sklearn import metrics
 METRICS = ("mse", "rmse", "mae", "pearson", "spearman")
 
 
+def first_non_finite(array):
+    """`(row, column)` of the first NaN or infinite entry of a 2-D array, or
+    None when every entry is finite."""
+    bad = np.argwhere(~np.isfinite(array))
+    return tuple(int(v) for v in bad[0]) if bad.size else None
+
+
 def _as_matrix(values, name, num_targets=None):
     array = np.asarray(values, dtype="float64")
     if array.ndim == 1:
@@ -17,9 +24,9 @@ def _as_matrix(values, name, num_targets=None):
             f". Received: {name} with shape {array.shape}. Pass one value per "
             "example and target."
         )
-    bad = np.argwhere(~np.isfinite(array))
-    if bad.size:
-        row, column = (int(v) for v in bad[0])
+    bad = first_non_finite(array)
+    if bad:
+        row, column = bad
         raise ValueError(
             f"Expected finite numbers in {name}. Received: {name}[{row}, {column}]="
             f"{array[row, column]}. Drop or fill that example."

@@ -19,6 +19,7 @@ from kerasft.errors import ConfigError, DataError
 from kerasft.evaluation.classification import write_report
 from kerasft.evaluation.regression import (
     default_target_names,
+    first_non_finite,
     format_report,
     plot_predictions,
     regression_report,
@@ -165,9 +166,9 @@ class TextRegressor(Task):
                 f"{getattr(targets, 'shape', None) or np.shape(y)}. Pass a list of "
                 "numbers, or one row of numbers per example."
             )
-        bad = np.argwhere(~np.isfinite(targets))
-        if bad.size:
-            row, column = (int(v) for v in bad[0])
+        bad = first_non_finite(targets)
+        if bad:
+            row, column = bad
             raise DataError(
                 f"Expected finite targets. Received: {targets[row, column]} for "
                 f"{self.target_names[column]!r} at row index {row} of {name}. Drop "
