@@ -21,17 +21,17 @@ from kerasft.preprocessors.text_preprocessor import TextPreprocessor
 from kerasft.tasks.inputs import is_raw_text, split_texts
 from kerasft.tasks.run_hooks import RunHooks
 from kerasft.tasks.saving import (
-    CONFIG_FILE,
-    WEIGHTS_FILE,
     load,
+    load_weights,
     register_task,
+    save_task,
+    save_weights,
     task_class,
 )
 from kerasft.training.callbacks import validation_callbacks
+from kerasft.training.training_run import TrainingRun
 from kerasft.training.optimizers import default_optimizer
 from kerasft.training.strategy import get_strategy
-from kerasft.utils.files import atomic_directory
-from kerasft.version import __version__
 
 __all__ = ["PADDINGS", "Task", "load", "register_task", "task_class"]
 
@@ -268,7 +268,7 @@ class Task(RunHooks, keras.Model):
     def fit(self, x=None, y=None, *, batch_size=32, epochs=1, validation_data=None,
             callbacks=None, class_weight=None, sample_weight=None, shuffle=True,
             seed=None, early_stopping_patience=2, checkpoint_dir=None, padding="bucket",
-            **kwargs):
+            backup_dir=None, backup_interval=None, **kwargs):
         """Trains on raw texts (or on a `tf.data.Dataset`, as in Keras).
 
         Args:
@@ -281,29 +281,45 @@ class Task(RunHooks, keras.Model):
                 weights) and best-model checkpointing.
             callbacks: list of Keras callbacks, added to the defaults.
             class_weight: `"balanced"`, a dict label -> weight, or None.
-            shuffle: bool. Reshuffle the training data every epoch.
+            shuffle: bool. Reshuffle the training data every epoch (the
+                order of each epoch depends on `seed` and the epoch only).
             seed: int or None. Shuffling seed.
             early_stopping_patience: int or None. Epochs without validation
                 improvement before stopping; None disables early stopping.
             checkpoint_dir: str or None. Where the best weights are written
-                (`best.weights.h5`); a temporary directory when None.
+                (`best.weights.h5`); when None, a temporary directory (inside
+                `backup_dir` if given) deleted when `fit` returns.
             padding: `"bucket"` (default), `"longest"` or `"max_length"`;
                 see `make_dataset`.
+            backup_dir: str or None. Resume directory: when it holds a
+                backup, training resumes from it (same weights, optimizer,
+                epoch, step, data order, early-stopping state and history as
+                an uninterrupted run); otherwise one is written as training
+                goes and deleted when `fit` returns.
+            backup_interval: int or None. Steps between backups; None: every
+                5 minutes. A backup is also written at each epoch end.
 
         Returns:
             A Keras `History`.
+
+        Raises:
+            NonFiniteLossError: the loss became NaN or infinite (names the
+                epoch and step); nothing is backed up or checkpointed.
         """
         if not self._is_raw_input(x):
             if self._kft_compile_args is None:
                 self.compile()
-            return super().fit(x, y, batch_size=batch_size, epochs=epochs,
-                               validation_data=validation_data, callbacks=callbacks,
-                               class_weight=class_weight, sample_weight=sample_weight,
-                               shuffle=shuffle, **kwargs)
+            run = TrainingRun(epochs, backup_dir, backup_interval, seed)
+            return run.fit(super().fit, x, y=y, batch_size=batch_size,
+                           validation_data=validation_data, callbacks=list(callbacks or []),
+                           class_weight=class_weight, sample_weight=sample_weight,
+                           shuffle=shuffle, **kwargs)
         if y is None and self.requires_targets:
             raise KerasftError("`fit` on raw texts needs targets. Received: y=None.")
-        train, steps = self.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle,
-                                         seed=seed, sample_weight=sample_weight,
+        run = TrainingRun(epochs, backup_dir, backup_interval, seed)
+        order = run.epoch_order() if shuffle else False
+        train, steps = self.make_dataset(x, y, batch_size=batch_size, shuffle=order,
+                                         sample_weight=sample_weight,
                                          class_weight=class_weight, padding=padding)
         val = None
         callbacks = list(callbacks or [])
@@ -313,14 +329,16 @@ class Task(RunHooks, keras.Model):
                                            batch_size=batch_size, name="validation x")
             else:
                 val = validation_data
-            extra, self.best_checkpoint_ = validation_callbacks(
-                early_stopping_patience, checkpoint_dir)
+            extra, best = validation_callbacks(early_stopping_patience,
+                                               run.checkpoint_dir(checkpoint_dir))
+            self.best_checkpoint_ = best if checkpoint_dir else None
             callbacks.extend(extra)
         if self._kft_compile_args is None:
             self.compile()
         self._compile_for_steps(steps * epochs)
-        return super().fit(train, epochs=epochs, validation_data=val, shuffle=False,
-                           callbacks=callbacks, **kwargs)
+        return run.fit(super().fit, train, validation_data=val, shuffle=False,
+                       callbacks=callbacks, num_batches=steps,
+                       steps_per_epoch=steps if order else None, **kwargs)
 
     def evaluate(self, x=None, y=None, batch_size=32, **kwargs):
         """Keras `evaluate`, also on raw texts and targets."""
@@ -363,22 +381,27 @@ class Task(RunHooks, keras.Model):
         """Writes weights, tokenizer, labels and config to `directory`.
 
         The directory is written beside its final name and renamed at the
-        end, so a failure leaves nothing half-written. Reload with
-        `kerasft.load(directory)`.
+        end, so a failure leaves nothing half-written. The weights are the
+        model's only, without optimizer state: a saved model is for
+        inference and export (resume training with `fit(backup_dir=...)`).
+        Reload with `kerasft.load(directory)`.
+
+        Raises:
+            NonFiniteError: a weight holds NaN or Inf (names it).
         """
-        with atomic_directory(directory, overwrite=overwrite) as tmp:
-            config = {
-                "kerasft_version": __version__,
-                "task": type(self).__name__,
-                "task_config": self.get_task_config(),
-                "backbone": keras.saving.serialize_keras_object(self.backbone),
-            }
-            with open(os.path.join(tmp, CONFIG_FILE), "w", encoding="utf-8") as f:
-                json.dump(config, f, indent=2, default=str)
-            self.preprocessor.save(tmp)
-            self.save_extras(tmp)
-            self.save_weights(os.path.join(tmp, WEIGHTS_FILE))
-        return directory
+        return save_task(self, directory, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Keras `save_weights`, without optimizer state."""
+        if max_shard_size is not None:
+            return super().save_weights(filepath, overwrite, max_shard_size)
+        return save_weights(self, filepath)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Keras `load_weights`; optimizer state in the file is ignored."""
+        if kwargs or not os.fspath(filepath).endswith(".weights.h5"):
+            return super().load_weights(filepath, skip_mismatch=skip_mismatch, **kwargs)
+        return load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def export(self, directory, formats=("saved_model", "tflite", "onnx"),
                quantization="none", **kwargs):
