@@ -29,9 +29,9 @@ from kerasft.tasks.saving import (
     task_class,
 )
 from kerasft.training.callbacks import validation_callbacks
-from kerasft.training.training_run import TrainingRun
 from kerasft.training.optimizers import default_optimizer
 from kerasft.training.strategy import get_strategy
+from kerasft.training.training_run import TrainingRun
 
 __all__ = ["PADDINGS", "Task", "load", "register_task", "task_class"]
 

@@ -66,7 +66,7 @@ class BackupAndResume(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._epoch, self._step, self._saved_step = 0, 0, 0
         self._saved_time = time.monotonic()
-        self._skip = 0
+        self._skip, self._metrics = 0, None
         if self.resume is None:
             return
         state, arrays = self.resume
@@ -113,8 +113,10 @@ class BackupAndResume(keras.callbacks.Callback):
 
         def skip_trained_batches(iterator):
             for _ in range(min(model.steps_per_execution, self._skip)):
-                next(iterator)
+                batch = next(iterator)
                 self._skip -= 1
+                if self._metrics is not None:
+                    self._restore_metrics(batch)
             if self._skip == 0:
                 model.train_function = original
             return model.get_metrics_result()
@@ -122,11 +124,20 @@ class BackupAndResume(keras.callbacks.Callback):
         model.train_function = skip_trained_batches
         self._original_train_function = original
 
+    def _restore_metrics(self, batch):
+        """Sets the epoch metrics to their backed-up values (the means over
+        the batches trained before the backup); Keras reset them at the
+        epoch start and builds them at the first step, so build them here."""
+        if len(self.model.metrics_variables) != len(
+                [k for k in self._metrics if k.startswith("metrics/")]):
+            self.model._symbolic_build(data_batch=batch)
+        self._assign(self.model.metrics_variables, self._metrics, "metrics")
+        self._metrics = None
+
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch, self._step, self._saved_step = epoch, 0, 0
         if self._skip and self.resume is not None:
-            # After Keras reset the metrics: the means of the trained batches.
-            self._assign(self.model.metrics_variables, self.resume[1], "metrics")
+            self._metrics = self.resume[1]
             self._step = self._saved_step = self._skip
         self.resume = None
 
@@ -151,6 +162,8 @@ class BackupAndResume(keras.callbacks.Callback):
         if loss is not None and not math.isfinite(float(np.asarray(loss))):
             return  # never back up diverged weights
         arrays = {f"model/{i}": np.asarray(v) for i, v in enumerate(self.model.variables)}
+        if not all(np.isfinite(a).all() for a in arrays.values() if a.dtype.kind == "f"):
+            return  # the last update diverged; the next loss will say so
         arrays.update({f"optimizer/{i}": np.asarray(v)
                        for i, v in enumerate(self.model.optimizer.variables)})
         arrays.update({f"metrics/{i}": np.asarray(v)

@@ -76,3 +76,13 @@ def remove_backup(directory):
         os.rmdir(directory)
     except OSError:
         pass
+
+
+def backup_position(directory):
+    """`(epoch, step)` a run would resume from (epoch counted from 1), or
+    None when `directory` holds no backup."""
+    path = os.path.join(directory, BACKUP_FILE)
+    if not os.path.isfile(path):
+        return None
+    state = read_backup(directory)[0]
+    return state["epoch"] + 1, state["step"]

@@ -22,15 +22,18 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is None:
-            return
-        loss = float(np.asarray(loss))
-        if math.isfinite(loss):
+        self._check(logs, "loss", f"step {batch + 1}")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._check(logs, "val_loss", "the end (validation)")
+
+    def _check(self, logs, key, where):
+        loss = (logs or {}).get(key)
+        if loss is None or math.isfinite(float(np.asarray(loss))):
             return
         raise NonFiniteLossError(
-            "Expected a finite training loss. Received: loss="
-            f"{loss} at epoch {getattr(self, '_epoch', 0) + 1}, step {batch + 1}. "
+            f"Expected a finite training loss. Received: {key}="
+            f"{float(np.asarray(loss))} at epoch {getattr(self, '_epoch', 0) + 1}, {where}. "
             "Training stopped; nothing was saved. Try a lower learning rate, float32 "
             "instead of mixed precision (training.mixed_precision: false), or "
             "gradient clipping (an optimizer with clipnorm=1.0)."
