@@ -80,6 +80,37 @@ def load_weights(model, filepath, skip_mismatch=False):
                                  objects_to_skip=_optimizer(model))
 
 
+class TaskSaving:
+    """`Task`'s saving methods: `save`, and `save_weights`/`load_weights`
+    without optimizer state (so ModelCheckpoint and `save` write weights
+    only; files that carry optimizer state still load)."""
+
+    def save(self, directory, overwrite=False):
+        """Writes weights, tokenizer, labels and config to `directory`.
+
+        Written beside its final name and renamed at the end: a failure
+        leaves nothing half-written. Weights only, no optimizer state (a
+        saved model is for inference; resume with `fit(backup_dir=...)`).
+        Reload with `kerasft.load(directory)`.
+
+        Raises:
+            NonFiniteError: a weight holds NaN or Inf (names it).
+        """
+        return save_task(self, directory, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Keras `save_weights`, without optimizer state."""
+        if max_shard_size is not None:
+            return super().save_weights(filepath, overwrite, max_shard_size)
+        return save_weights(self, filepath)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Keras `load_weights`; optimizer state in the file is ignored."""
+        if kwargs or not os.fspath(filepath).endswith(".weights.h5"):
+            return super().load_weights(filepath, skip_mismatch=skip_mismatch, **kwargs)
+        return load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+
 def save_task(model, directory, overwrite=False):
     """Writes config, tokenizer, task files and weights to `directory`
     (see `Task.save`).

@@ -9,7 +9,6 @@ data switches on early stopping and best-model checkpointing, and
 """
 
 import json
-import os
 
 import keras
 import numpy as np
@@ -21,11 +20,9 @@ from kerasft.preprocessors.text_preprocessor import TextPreprocessor
 from kerasft.tasks.inputs import is_raw_text, split_texts
 from kerasft.tasks.run_hooks import RunHooks
 from kerasft.tasks.saving import (
+    TaskSaving,
     load,
-    load_weights,
     register_task,
-    save_task,
-    save_weights,
     task_class,
 )
 from kerasft.training.callbacks import validation_callbacks
@@ -38,7 +35,7 @@ __all__ = ["PADDINGS", "Task", "load", "register_task", "task_class"]
 PADDINGS = ("bucket", "longest", "max_length")
 
 
-class Task(RunHooks, keras.Model):
+class Task(RunHooks, TaskSaving, keras.Model):
     """Base class of kerasft task models: backbone + head + preprocessor.
 
     A new task subclasses `Task`, builds its head in `__init__` (a
@@ -291,13 +288,11 @@ class Task(RunHooks, keras.Model):
                 `backup_dir` if given) deleted when `fit` returns.
             padding: `"bucket"` (default), `"longest"` or `"max_length"`;
                 see `make_dataset`.
-            backup_dir: str or None. Resume directory: when it holds a
-                backup, training resumes from it (same weights, optimizer,
-                epoch, step, data order, early-stopping state and history as
-                an uninterrupted run); otherwise one is written as training
-                goes and deleted when `fit` returns.
-            backup_interval: int or None. Steps between backups; None: every
-                5 minutes. A backup is also written at each epoch end.
+            backup_dir: str or None. When it holds a backup, training resumes
+                from it as if never interrupted; otherwise one is written as
+                training goes and deleted when `fit` returns.
+            backup_interval: int or None. Steps between backups (and at each
+                epoch end); None: every 5 minutes.
 
         Returns:
             A Keras `History`.
@@ -309,11 +304,10 @@ class Task(RunHooks, keras.Model):
         if not self._is_raw_input(x):
             if self._kft_compile_args is None:
                 self.compile()
-            run = TrainingRun(epochs, backup_dir, backup_interval, seed)
-            return run.fit(super().fit, x, y=y, batch_size=batch_size,
-                           validation_data=validation_data, callbacks=list(callbacks or []),
-                           class_weight=class_weight, sample_weight=sample_weight,
-                           shuffle=shuffle, **kwargs)
+            return TrainingRun(epochs, backup_dir, backup_interval, seed).fit(
+                super().fit, x, y=y, batch_size=batch_size, validation_data=validation_data,
+                callbacks=list(callbacks or []), class_weight=class_weight,
+                sample_weight=sample_weight, shuffle=shuffle, **kwargs)
         if y is None and self.requires_targets:
             raise KerasftError("`fit` on raw texts needs targets. Received: y=None.")
         run = TrainingRun(epochs, backup_dir, backup_interval, seed)
@@ -331,8 +325,7 @@ class Task(RunHooks, keras.Model):
                 val = validation_data
             extra, best = validation_callbacks(early_stopping_patience,
                                                run.checkpoint_dir(checkpoint_dir))
-            self.best_checkpoint_ = best if checkpoint_dir else None
-            callbacks.extend(extra)
+            callbacks, self.best_checkpoint_ = callbacks + extra, checkpoint_dir and best
         if self._kft_compile_args is None:
             self.compile()
         self._compile_for_steps(steps * epochs)
@@ -376,32 +369,6 @@ class Task(RunHooks, keras.Model):
         config = dict(config)
         config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
         return cls(**config)
-
-    def save(self, directory, overwrite=False):
-        """Writes weights, tokenizer, labels and config to `directory`.
-
-        The directory is written beside its final name and renamed at the
-        end, so a failure leaves nothing half-written. The weights are the
-        model's only, without optimizer state: a saved model is for
-        inference and export (resume training with `fit(backup_dir=...)`).
-        Reload with `kerasft.load(directory)`.
-
-        Raises:
-            NonFiniteError: a weight holds NaN or Inf (names it).
-        """
-        return save_task(self, directory, overwrite=overwrite)
-
-    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
-        """Keras `save_weights`, without optimizer state."""
-        if max_shard_size is not None:
-            return super().save_weights(filepath, overwrite, max_shard_size)
-        return save_weights(self, filepath)
-
-    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Keras `load_weights`; optimizer state in the file is ignored."""
-        if kwargs or not os.fspath(filepath).endswith(".weights.h5"):
-            return super().load_weights(filepath, skip_mismatch=skip_mismatch, **kwargs)
-        return load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def export(self, directory, formats=("saved_model", "tflite", "onnx"),
                quantization="none", **kwargs):
