@@ -12,7 +12,12 @@ import numpy as np
 import pytest
 
 from kerasft.errors import CheckpointError, ConfigError
-from kerasft.training.backup_file import BACKUP_FILE, backup_position, read_backup, write_backup
+from kerasft.training.backup_file import (
+    BACKUP_FILE,
+    backup_position,
+    read_backup,
+    write_backup,
+)
 from kerasft.training.training_run import TrainingRun
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
