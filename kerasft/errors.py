@@ -28,3 +28,11 @@ class ExportError(KerasftError):
 
 class ParityError(ExportError):
     """An exported artifact does not answer like the Keras model."""
+
+
+class NonFiniteError(KerasftError):
+    """Weights or a loss hold NaN or infinite values."""
+
+
+class NonFiniteLossError(NonFiniteError):
+    """Training produced a NaN or infinite loss (names epoch and step)."""

@@ -115,6 +115,7 @@ def _train_into(tmp, cls, config, verbose):
 
     from kerasft.config import dump_config
     from kerasft.evaluation.plots import plot_training_curves
+    from kerasft.training.backup_file import backup_position
     from kerasft.training.epoch_timer import EpochTimer
 
     training, name = config["training"], config["name"]
@@ -132,16 +133,22 @@ def _train_into(tmp, cls, config, verbose):
                   weight_decay=training["weight_decay"],
                   warmup_ratio=training["warmup_ratio"])
     x, y = cls.inputs_targets(train)
+    backup_dir = os.path.join(tmp, "backup")
+    position = backup_position(backup_dir)
+    if position:
+        print(f"Resuming run {name} from epoch {position[0]} step {position[1]}")
     timer = EpochTimer()
+    # append: rows written before a kill stay (the resumed epochs follow them)
     callbacks = [timer, keras.callbacks.TensorBoard(os.path.join(tmp, "logs")),
-                 keras.callbacks.CSVLogger(os.path.join(tmp, "history.csv"))]
+                 keras.callbacks.CSVLogger(os.path.join(tmp, "history.csv"), append=True)]
     start = time.perf_counter()
     history = model.fit(
         x, y, epochs=training["epochs"], batch_size=training["batch_size"],
         validation_data=cls.inputs_targets(val) if val else None,
         callbacks=callbacks, class_weight=training["class_weight"],
         seed=training["seed"], early_stopping_patience=training["early_stopping_patience"],
-        checkpoint_dir=os.path.join(tmp, "checkpoints"), verbose=verbose)
+        checkpoint_dir=os.path.join(tmp, "checkpoints"), verbose=verbose,
+        backup_dir=backup_dir)
     fit_seconds = time.perf_counter() - start
     plot_training_curves(history, os.path.join(tmp, "training_curves.png"))
     eval_split = test or val

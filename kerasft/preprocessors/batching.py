@@ -3,8 +3,13 @@
 Texts are tokenized once (Rust, batched) into ragged id lists. Each epoch the
 dataset is reshuffled, examples are grouped into length buckets and every
 batch is padded to its longest member, not to `sequence_length`.
+
+Training streams (`shuffle=EpochOrder(...)`) hold all epochs in one dataset,
+each epoch shuffled by `(seed, epoch)` alone, so a run resumed at epoch k
+sees the batches an uninterrupted run would.
 """
 
+import collections
 import math
 
 import numpy as np
@@ -29,6 +34,19 @@ class _Packed:
 
     def row(self, i):
         return self.flat[self.splits[i]:self.splits[i + 1]]
+
+
+class EpochOrder(collections.namedtuple("EpochOrder", ["seed", "first_epoch", "epochs"])):
+    """Shuffling plan of a training stream: epochs `first_epoch` to
+    `epochs - 1` in one dataset, each in the order `epoch_permutation(n,
+    seed, epoch)`, each bucketed and batched on its own."""
+
+
+def epoch_permutation(n, seed, epoch):
+    """The order of `n` examples in `epoch`: a function of `(seed, epoch)` only."""
+    keys = tf.random.stateless_uniform(
+        [n], seed=tf.stack([tf.cast(seed, "int64"), tf.cast(epoch, "int64")]))
+    return tf.cast(tf.argsort(keys, stable=True), "int64")
 
 
 def _is_ragged(values):
@@ -65,8 +83,11 @@ def make_dataset(
             arrays (per-token targets, padded with `target_pad_value`).
         sample_weight: None or 1-D float array.
         batch_size: int.
-        shuffle: bool. Reshuffle every epoch.
-        seed: int or None. Shuffle seed.
+        shuffle: bool (reshuffle at every iteration), or an `EpochOrder`:
+            then the dataset streams all its epochs, each shuffled by
+            `(seed, epoch)`, and `num_batches` is per epoch (pass it to
+            `fit` as `steps_per_epoch`).
+        seed: int or None. Shuffle seed when `shuffle` is True.
         bucket: bool. Group by length before batching; otherwise batches
             are consecutive (callers sort by length for inference).
         boundaries: bucket edges (see `bucket_boundaries`).
@@ -106,13 +127,10 @@ def make_dataset(
             element.append(weights[i])
         return tuple(element)
 
-    ds = tf.data.Dataset.range(len(lengths))
-    if shuffle:
-        ds = ds.shuffle(len(lengths), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     n_components = len(pads)
 
     left = padding_side == "left"
+    padding_values = tuple(pads)
 
     def flip(*element):
         # Left padding = reverse, pad on the right, reverse back.
@@ -129,35 +147,54 @@ def make_dataset(
             out[1] = tf.reverse(out[1], [1])
         return tuple(out)
 
-    if left:
-        ds = ds.map(flip)
-    padding_values = tuple(pads)
+    def round_up(*element):
+        out = list(element)
+        length = tf.shape(out[0][names[0]])[1]
+        extra = (-length) % pad_multiple
+        out[0] = {k: tf.pad(v, [[0, 0], [0, extra]], constant_values=pads[0][k])
+                  for k, v in out[0].items()}
+        if ragged_targets:
+            out[1] = tf.pad(out[1], [[0, 0], [0, extra]], constant_values=pads[1])
+        return tuple(out)
+
+    def batches(indices):
+        """Example indices (one epoch) -> padded batches."""
+        ds = indices.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        if left:
+            ds = ds.map(flip)
+        if bucket and boundaries:
+            ds = ds.bucket_by_sequence_length(
+                element_length_func=lambda *e: tf.shape(e[0][names[0]])[0],
+                bucket_boundaries=list(boundaries),
+                bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
+                padding_values=padding_values,
+            )
+        else:
+            ds = ds.padded_batch(batch_size, padding_values=padding_values)
+        if pad_multiple > 1:
+            ds = ds.map(round_up)
+        if left:
+            ds = ds.map(unflip)
+        if n_components == 1:
+            ds = ds.map(lambda x: x)
+        return ds
+
     if bucket and boundaries:
-        ds = ds.bucket_by_sequence_length(
-            element_length_func=lambda *e: tf.shape(e[0][names[0]])[0],
-            bucket_boundaries=list(boundaries),
-            bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
-            padding_values=padding_values,
-        )
         num_batches = count_batches(lengths, batch_size, boundaries)
     else:
-        ds = ds.padded_batch(batch_size, padding_values=padding_values)
         num_batches = math.ceil(len(lengths) / batch_size)
-    if pad_multiple > 1:
-        def round_up(*element):
-            out = list(element)
-            length = tf.shape(out[0][names[0]])[1]
-            extra = (-length) % pad_multiple
-            out[0] = {k: tf.pad(v, [[0, 0], [0, extra]], constant_values=pads[0][k])
-                      for k, v in out[0].items()}
-            if ragged_targets:
-                out[1] = tf.pad(out[1], [[0, 0], [0, extra]], constant_values=pads[1])
-            return tuple(out)
-
-        ds = ds.map(round_up)
-    if left:
-        ds = ds.map(unflip)
-    if n_components == 1:
-        ds = ds.map(lambda x: x)
+    n = len(lengths)
+    if isinstance(shuffle, EpochOrder):
+        first = min(shuffle.first_epoch, shuffle.epochs - 1)
+        ds = tf.data.Dataset.range(first, shuffle.epochs).flat_map(
+            lambda epoch: batches(tf.data.Dataset.from_tensor_slices(
+                epoch_permutation(n, shuffle.seed, epoch))))
+        ds = ds.apply(tf.data.experimental.assert_cardinality(
+            num_batches * (shuffle.epochs - first)))
+        return ds.prefetch(tf.data.AUTOTUNE), num_batches
+    indices = tf.data.Dataset.range(n)
+    if shuffle:
+        indices = indices.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    ds = batches(indices)
     ds = ds.apply(tf.data.experimental.assert_cardinality(num_batches))
     return ds.prefetch(tf.data.AUTOTUNE), num_batches

@@ -9,7 +9,6 @@ data switches on early stopping and best-model checkpointing, and
 """
 
 import json
-import os
 
 import keras
 import numpy as np
@@ -21,8 +20,7 @@ from kerasft.preprocessors.text_preprocessor import TextPreprocessor
 from kerasft.tasks.inputs import is_raw_text, split_texts
 from kerasft.tasks.run_hooks import RunHooks
 from kerasft.tasks.saving import (
-    CONFIG_FILE,
-    WEIGHTS_FILE,
+    TaskSaving,
     load,
     register_task,
     task_class,
@@ -30,16 +28,15 @@ from kerasft.tasks.saving import (
 from kerasft.training.callbacks import validation_callbacks
 from kerasft.training.optimizers import default_optimizer
 from kerasft.training.strategy import get_strategy
+from kerasft.training.training_run import TrainingRun
 from kerasft.utils.arguments import fraction, non_negative_number, positive_int, positive_number
-from kerasft.utils.files import atomic_directory
-from kerasft.version import __version__
 
 __all__ = ["PADDINGS", "Task", "load", "register_task", "task_class"]
 
 PADDINGS = ("bucket", "longest", "max_length")
 
 
-class Task(RunHooks, keras.Model):
+class Task(RunHooks, TaskSaving, keras.Model):
     """Base class of kerasft task models: backbone + head + preprocessor.
 
     A new task subclasses `Task`, builds its head in `__init__` (a
@@ -276,7 +273,7 @@ class Task(RunHooks, keras.Model):
     def fit(self, x=None, y=None, *, batch_size=32, epochs=1, validation_data=None,
             callbacks=None, class_weight=None, sample_weight=None, shuffle=True,
             seed=None, early_stopping_patience=2, checkpoint_dir=None, padding="bucket",
-            **kwargs):
+            backup_dir=None, backup_interval=None, **kwargs):
         """Trains on raw texts (or on a `tf.data.Dataset`, as in Keras).
 
         Args:
@@ -289,17 +286,28 @@ class Task(RunHooks, keras.Model):
                 weights) and best-model checkpointing.
             callbacks: list of Keras callbacks, added to the defaults.
             class_weight: `"balanced"`, a dict label -> weight, or None.
-            shuffle: bool. Reshuffle the training data every epoch.
+            shuffle: bool. Reshuffle the training data every epoch (the
+                order of each epoch depends on `seed` and the epoch only).
             seed: int or None. Shuffling seed.
             early_stopping_patience: int or None. Epochs without validation
                 improvement before stopping; None disables early stopping.
             checkpoint_dir: str or None. Where the best weights are written
-                (`best.weights.h5`); a temporary directory when None.
+                (`best.weights.h5`); when None, a temporary directory (inside
+                `backup_dir` if given) deleted when `fit` returns.
             padding: `"bucket"` (default), `"longest"` or `"max_length"`;
                 see `make_dataset`.
+            backup_dir: str or None. When it holds a backup, training resumes
+                from it as if never interrupted; otherwise one is written as
+                training goes and deleted when `fit` returns.
+            backup_interval: int or None. Steps between backups (and at each
+                epoch end); None: every 5 minutes.
 
         Returns:
             A Keras `History`.
+
+        Raises:
+            NonFiniteLossError: the loss became NaN or infinite (names the
+                epoch and step); nothing is backed up or checkpointed.
         """
         epochs = positive_int(epochs, "epochs")
         if batch_size is not None or self._is_raw_input(x):
@@ -307,14 +315,16 @@ class Task(RunHooks, keras.Model):
         if not self._is_raw_input(x):
             if self._kft_compile_args is None:
                 self.compile()
-            return super().fit(x, y, batch_size=batch_size, epochs=epochs,
-                               validation_data=validation_data, callbacks=callbacks,
-                               class_weight=class_weight, sample_weight=sample_weight,
-                               shuffle=shuffle, **kwargs)
+            return TrainingRun(epochs, backup_dir, backup_interval, seed).fit(
+                super().fit, x, y=y, batch_size=batch_size, validation_data=validation_data,
+                callbacks=list(callbacks or []), class_weight=class_weight,
+                sample_weight=sample_weight, shuffle=shuffle, **kwargs)
         if y is None and self.requires_targets:
             raise KerasftError("`fit` on raw texts needs targets. Received: y=None.")
-        train, steps = self.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle,
-                                         seed=seed, sample_weight=sample_weight,
+        run = TrainingRun(epochs, backup_dir, backup_interval, seed)
+        order = run.epoch_order() if shuffle else False
+        train, steps = self.make_dataset(x, y, batch_size=batch_size, shuffle=order,
+                                         sample_weight=sample_weight,
                                          class_weight=class_weight, padding=padding)
         val = None
         callbacks = list(callbacks or [])
@@ -324,14 +334,15 @@ class Task(RunHooks, keras.Model):
                                            batch_size=batch_size, name="validation x")
             else:
                 val = validation_data
-            extra, self.best_checkpoint_ = validation_callbacks(
-                early_stopping_patience, checkpoint_dir)
-            callbacks.extend(extra)
+            extra, best = validation_callbacks(early_stopping_patience,
+                                               run.checkpoint_dir(checkpoint_dir))
+            callbacks, self.best_checkpoint_ = callbacks + extra, checkpoint_dir and best
         if self._kft_compile_args is None:
             self.compile()
         self._compile_for_steps(steps * epochs)
-        return super().fit(train, epochs=epochs, validation_data=val, shuffle=False,
-                           callbacks=callbacks, **kwargs)
+        return run.fit(super().fit, train, validation_data=val, shuffle=False,
+                       callbacks=callbacks, num_batches=steps,
+                       steps_per_epoch=steps if order else None, **kwargs)
 
     def evaluate(self, x=None, y=None, batch_size=32, **kwargs):
         """Keras `evaluate`, also on raw texts and targets."""
@@ -360,58 +371,3 @@ class Task(RunHooks, keras.Model):
         if isinstance(out, dict):
             return {k: v[inverse] for k, v in out.items()}
         return out[inverse]
-
-    # -- saving --------------------------------------------------------------
-    def get_config(self):
-        return {
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            **self.get_task_config(),
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
-        return cls(**config)
-
-    def save(self, directory, overwrite=False):
-        """Writes weights, tokenizer, labels and config to `directory`.
-
-        The directory is written beside its final name and renamed at the
-        end, so a failure leaves nothing half-written. Reload with
-        `kerasft.load(directory)`.
-        """
-        with atomic_directory(directory, overwrite=overwrite) as tmp:
-            config = {
-                "kerasft_version": __version__,
-                "task": type(self).__name__,
-                "task_config": self.get_task_config(),
-                "backbone": keras.saving.serialize_keras_object(self.backbone),
-            }
-            with open(os.path.join(tmp, CONFIG_FILE), "w", encoding="utf-8") as f:
-                json.dump(config, f, indent=2, default=str)
-            self.preprocessor.save(tmp)
-            self.save_extras(tmp)
-            self.save_weights(os.path.join(tmp, WEIGHTS_FILE))
-        return directory
-
-    def export(self, directory, formats=("saved_model", "tflite", "onnx"),
-               quantization="none", **kwargs):
-        """Exports to SavedModel, TFLite and/or ONNX, gated on parity.
-
-        A call with Keras' own `format=` argument goes to `keras.Model.export`
-        unchanged.
-
-        A thin call to `kerasft.export.export_model`; see it for the
-        arguments (held-out `texts`/`labels` for the parity gate,
-        `thresholds`, `sequence_length`, `overwrite`, ...).
-
-        Returns:
-            dict: the export report (also in `export_report.json`).
-        """
-        if "format" in kwargs:
-            return super().export(directory, **kwargs)
-        from kerasft.export import export_model
-
-        return export_model(self, directory, formats=formats,
-                            quantization=quantization, **kwargs)
