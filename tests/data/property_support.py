@@ -1,9 +1,9 @@
 """Shared pieces of the property-based tests of the data readers.
 
 The profile comes from `HYPOTHESIS_PROFILE`: `default` keeps the whole
-property suite near a minute on two busy cores; `thorough` runs 20 times
-as many examples per test. Every example runs under a deadline and under
-`no_hang`, an alarm that fails the example instead of letting it hang.
+property suite under a minute on two busy cores (`@budget(n)` runs 2 n
+examples); `thorough` runs 40 n. Every example runs under a deadline and
+under `no_hang`, an alarm that fails the example instead of letting it hang.
 """
 
 import contextlib
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from kerasft.errors import KerasftError
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
-SCALE = 20 if THOROUGH else 1
+SCALE = 40 if THOROUGH else 2
 HANG_SECONDS = 20
 
 settings.register_profile(
@@ -29,7 +29,7 @@ settings.load_profile("thorough" if THOROUGH else "default")
 
 
 def budget(examples):
-    """`@budget(n)`: n examples per test (20 n with the thorough profile)."""
+    """`@budget(n)`: 2 n examples per test (40 n with the thorough profile)."""
     return settings(max_examples=examples * SCALE)
 
 
