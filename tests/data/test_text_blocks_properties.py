@@ -2,9 +2,11 @@
 `text_blocks`: texts and files (any characters, LF/CRLF, a BOM) read back;
 blocks cover the token stream exactly; bad inputs raise a `DataError`."""
 
+import os
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from kerasft.data import read_documents, text_blocks
@@ -24,9 +26,16 @@ def test_files_read_back(texts, ending, prefix):
     assert documents == [t.replace("\r\n", "\n").replace("\r", "\n") for t in texts]
 
 
+def _exists(text):
+    """Texts such as "/" or "." name existing folders: read_documents would
+    read them as paths (by design), so the properties of texts skip them."""
+    return len(text) < 4096 and "\x00" not in text and os.path.exists(text)
+
+
 @budget(60)
 @given(st.lists(nonblank_text, min_size=1, max_size=4))
 def test_texts_are_documents(texts):
+    assume(not any(_exists(t) for t in texts))
     try:
         with no_hang():
             documents = read_documents(texts)
@@ -77,6 +86,7 @@ class _Tokenizer:
 @budget(40)
 @given(st.lists(any_text, min_size=1, max_size=3), st.integers(1, 8))
 def test_text_blocks_of_any_text(texts, block_size):
+    assume(not any(_exists(t) for t in texts))
     try:
         blocks = text_blocks(texts, _Tokenizer(), block_size, separator_id=0)
     except DataError as e:
