@@ -101,11 +101,18 @@ def load_config(path=None, overrides=None):
     if path:
         if not os.path.isfile(path):
             raise ConfigError(f"Config file not found. Received: {path!r}.")
+        with open(path, "rb") as f:
+            raw = f.read()
         try:
-            with open(path, encoding="utf-8") as f:
-                loaded = yaml.safe_load(f) or {}
+            loaded = yaml.safe_load(raw.decode("utf-8")) or {}
         except yaml.YAMLError as e:
             raise ConfigError(f"{path} is not valid YAML: {e}") from e
+        except UnicodeDecodeError as e:
+            line = raw.count(b"\n", 0, e.start) + 1
+            raise ConfigError(
+                f"{path}, line {line}: expected UTF-8 text. Received: byte "
+                f"{raw[e.start:e.start + 1]!r}. Save the file as UTF-8."
+            ) from e
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path} must hold a YAML mapping. Received: {type(loaded).__name__}.")
     task = (overrides or {}).get("task", loaded.get("task") or config["task"])
@@ -154,7 +161,13 @@ def parse_override(text):
     if "=" not in text:
         raise ConfigError(f"Overrides look like key=value. Received: {text!r}.")
     key, _, value = text.partition("=")
-    return key.strip(), yaml.safe_load(value)
+    try:
+        return key.strip(), yaml.safe_load(value)
+    except yaml.YAMLError as e:
+        raise ConfigError(
+            f"Expected a YAML value after '='. Received: {text!r}. Quote the value "
+            f"(key='\"...\"') or fix it: {e}"
+        ) from e
 
 
 def validate_config(config):
@@ -174,6 +187,13 @@ def validate_config(config):
             f"Received: sequence_length={config['sequence_length']!r}."
         )
     data = config["data"]
+    for key in ("train", "validation", "test"):
+        paths = data[key] if isinstance(data[key], list) and data[key] else [data[key]]
+        if not all(isinstance(p, str) for p in paths) and data[key] is not None:
+            raise ConfigError(
+                f"data.{key} must be a file path (or a list of paths). Received: "
+                f"data.{key}={data[key]!r}. Quote it if YAML reads it as a number."
+            )
     if not data["dataset"] and not data["train"]:
         raise ConfigError(
             "No training data. Set data.train (a CSV/TSV/JSONL file) or "

@@ -118,7 +118,10 @@ def read_conll(path, token_column=0, tag_column=-1, scheme="auto", encoding="utf
             sentence_tags.clear()
             sentence_lines.clear()
 
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" (or "\r\n"), as editors count them; `splitlines`
+    # would also break at U+2028, form feeds and other characters of tokens.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             close()
             continue

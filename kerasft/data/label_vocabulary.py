@@ -12,8 +12,10 @@ FILENAME = "labels.json"
 
 
 def _python_scalar(value):
+    if isinstance(value, np.generic):
+        return value.item()  # numpy scalar (np.int64, np.str_) -> Python scalar
     if hasattr(value, "item") and not isinstance(value, str):
-        return value.item()  # numpy scalar -> Python scalar
+        return value.item()
     return value
 
 
@@ -42,6 +44,12 @@ class LabelVocabulary:
     """
 
     def __init__(self, labels):
+        if isinstance(labels, (str, bytes, dict, set, frozenset)):
+            raise ValueError(
+                "Expected a list of labels in class-id order. Received: "
+                f"labels={labels!r:.80} ({type(labels).__name__}). Pass e.g. "
+                "['neg', 'pos'] or [0, 1]."
+            )
         labels = [_python_scalar(label) for label in labels]
         types = {type(label) for label in labels}
         if not labels or not (types == {str} or types == {int}):
@@ -197,7 +205,7 @@ class LabelVocabulary:
             with open(path, encoding="utf-8") as f:
                 config = json.load(f)
             return cls.from_config(config)
-        except (OSError, ValueError, TypeError) as e:
+        except (OSError, ValueError, TypeError, RecursionError) as e:
             raise DataError(
                 'Expected a label vocabulary file ({"labels": [...]}) written by '
                 f"LabelVocabulary.save. Received: path={path!r} ({e}). Pass the "

@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 from kerasft.data.readers import read_text_columns
-from kerasft.data.text_data import TextData, where
+from kerasft.data.text_data import _INT, TextData, where
 from kerasft.errors import DataError
 
 
@@ -20,10 +20,11 @@ def _label_items(value, separator, place):
             return [v.strip() for v in value.split(separator) if v.strip()]
         try:
             value = json.loads(value)
-        except json.JSONDecodeError as e:
+        except (json.JSONDecodeError, RecursionError) as e:
+            reason = getattr(e, "msg", "nested too deeply")
             raise DataError(
                 f"Expected a JSON list of labels at {place}. Received: labels="
-                f"{value[:60]!r} ({e.msg}). Fix the list, e.g. [\"anger\", \"fear\"]."
+                f"{value[:60]!r} ({reason}). Fix the list, e.g. [\"anger\", \"fear\"]."
             ) from e
     if isinstance(value, np.ndarray):
         value = value.tolist()
@@ -64,13 +65,16 @@ def parse_label_lists(values, source="y", lines=None, separator=",",
                 " or read files with read_multi_label, which splits label strings."
             )
         lists.append(list(dict.fromkeys(_label_items(value, separator, place))))
-    def is_int(v):
-        return isinstance(v, int) or v.lstrip("+-").isdigit()
+    def as_int(v):  # None for names: "²" and "+-3" are not ints
+        if isinstance(v, int):
+            return v
+        return int(v) if _INT.match(v) and len(v) < 4000 else None
 
     if label_type is None:
-        label_type = int if all(is_int(v) for v in flatten_labels(lists)) else str
+        label_type = int if all(as_int(v) is not None for v in flatten_labels(lists)) \
+            else str
     if label_type is int:
-        return [[int(v) if is_int(v) else v for v in labels] for labels in lists]
+        return [[v if as_int(v) is None else as_int(v) for v in labels] for labels in lists]
     return [[str(v) for v in labels] for labels in lists]
 
 

@@ -12,6 +12,7 @@ import importlib.util
 import os
 import re
 
+from kerasft.data.readers import _decode
 from kerasft.errors import DataError
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b",
@@ -62,7 +63,7 @@ def _unquote(text, path, line):
         if nxt in _ESCAPES:
             out.append(_ESCAPES[nxt])
             i += 2
-        elif nxt.isdigit():  # octal escape, up to 3 digits
+        elif re.match(r"[0-7]", nxt):  # octal escape, up to 3 digits
             digits = re.match(r"[0-7]{1,3}", body[i + 1:]).group(0)
             out.append(chr(int(digits, 8)))
             i += 1 + len(digits)
@@ -79,16 +80,11 @@ def read_po(path, encoding="utf-8"):
     Raises:
         DataError: the file is missing or malformed (names the line).
     """
-    try:
-        with open(path, encoding=encoding) as f:
-            lines = f.read().splitlines()
-    except FileNotFoundError:
-        raise DataError(f"PO file not found. Received: {os.fspath(path)!r}.") from None
-    except UnicodeDecodeError as e:
-        raise DataError(
-            f"{path} is not valid {encoding} (byte {e.start}). Received: encoding="
-            f"{encoding!r}. Pass the file's charset."
-        ) from None
+    if not os.path.isfile(path):
+        raise DataError(f"PO file not found. Received: {os.fspath(path)!r}.")
+    # `_decode` drops a BOM and names the line of an invalid byte. Lines end
+    # at "\n" only: U+2028, form feeds... are characters of the strings.
+    lines = [line.removesuffix("\r") for line in _decode(path, encoding).split("\n")]
     entries, entry, field, flags = [], None, None, []
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()

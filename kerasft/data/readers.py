@@ -57,9 +57,13 @@ def _decode(path, encoding):
 
 
 def _read_delimited(path, encoding, delimiter):
-    text = io.StringIO(_decode(path, encoding), newline="")
-    reader = csv.reader(text, delimiter=delimiter, strict=True)
+    content = _decode(path, encoding)
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
     rows, lines, start = [], [], 1
+    # No field is longer than the file: lift the csv module's 128 KB field
+    # limit for this read (a valid long cell is not a quoting error).
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(content) + 1))
     try:
         for row in reader:
             if row:  # blank lines are skipped
@@ -74,6 +78,8 @@ def _read_delimited(path, encoding, delimiter):
             "path, sep='\\t', quoting=csv.QUOTE_NONE, dtype=str, "
             "keep_default_na=False) and pass the DataFrame."
         ) from e
+    finally:
+        csv.field_size_limit(limit)
     if not rows:
         raise DataError(
             f"Expected a header line and examples in {path}. Received: an empty "

@@ -11,7 +11,7 @@ from kerasft.errors import DataError
 def _number(value, column, place):
     try:
         number = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: ints over 1e308
         number = None
     if number is None or isinstance(value, bool) or not math.isfinite(number):
         raise DataError(

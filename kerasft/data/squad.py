@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 
+from kerasft.data.readers import _decode
 from kerasft.errors import DataError
 
 VERSIONS = ("1.1", "2.0")
@@ -87,7 +88,7 @@ def _check_answers(answers, context, where, field):
                 f"Expected each of `{field}` to hold a non-empty 'text' and an "
                 f"integer 'answer_start' in {where}. Received: {answer!r}. Fix the record."
             )
-        found = context[start:start + len(text)]
+        found = context[start:start + len(text)] if start >= 0 else context[:0]
         if found != text:
             raise DataError(
                 f"Expected the answer text at its answer_start offset in the context "
@@ -105,18 +106,20 @@ def _load_json(path, encoding):
             f"Expected an existing SQuAD JSON file. Received: path={path!r}, which "
             f"does not exist. Check the path (relative paths start at {os.getcwd()})."
         )
+    text = _decode(path, encoding)  # a BOM is dropped; bad bytes name the line
     try:
-        with open(path, encoding=encoding) as f:
-            document = json.load(f)
+        document = json.loads(text)
     except json.JSONDecodeError as e:
         raise DataError(
             f"Could not parse {path} as JSON: {e.msg} at line {e.lineno}, column "
             f"{e.colno}. Expected a SQuAD file ({{'version', 'data': [articles]}}). "
             "Fix the JSON syntax there."
         ) from e
-    except UnicodeDecodeError as e:
+    except RecursionError as e:
         raise DataError(
-            f"Could not decode {path} as {encoding}: {e}. Pass the file's encoding."
+            f"Could not parse {path} as JSON: lists or objects nested too deeply "
+            f"(line 1 onwards). Expected a SQuAD file ({{'version', 'data': "
+            "[articles]}}), nested a few levels. Fix the file."
         ) from e
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
         found = sorted(document) if isinstance(document, dict) else type(document).__name__
@@ -201,7 +204,13 @@ def read_squad(path, version=None, require_answers=True, encoding="utf-8"):
                 answers = _check_answers(qa.get("answers", []), context, where, "answers")
                 plausible = _check_answers(qa.get("plausible_answers", []), context, where,
                                            "plausible_answers")
-                impossible = bool(qa.get("is_impossible", False))
+                impossible = qa.get("is_impossible", False)
+                if not isinstance(impossible, bool):
+                    raise DataError(
+                        f"Expected `is_impossible` to be true or false in {where}. "
+                        f"Received: is_impossible={impossible!r}. Write a JSON boolean "
+                        "(true, not \"true\" or 1)."
+                    )
                 if version == "1.1" and require_answers and not answers:
                     raise DataError(
                         f"Expected at least one answer per question in a SQuAD v1.1 file "

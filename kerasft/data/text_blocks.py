@@ -44,7 +44,7 @@ def read_text_file(path, encoding="utf-8"):
     """
     try:
         with open(path, encoding=encoding, newline=None) as f:
-            return f.read()
+            return f.read().removeprefix("\ufeff")  # a BOM is no text
     except FileNotFoundError:
         raise DataError(
             f"Text file not found. Received: {path!r}. Check the path."
@@ -134,7 +134,7 @@ def chunk_stream(stream, block_size, drop_remainder=False):
     The last block may be shorter (at least 2 tokens) unless
     `drop_remainder`.
     """
-    if not isinstance(block_size, int) or block_size < 1:
+    if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
         raise DataError(f"`block_size` must be an integer >= 1. Received: {block_size!r}.")
     blocks = []
     for start in range(0, max(len(stream) - 1, 0), block_size):

@@ -5,7 +5,9 @@ for files (header = line 1) or `row index N of <DataFrame>` for in-memory data.
 """
 
 import dataclasses
+import math
 import re
+import sys
 
 import pandas as pd
 
@@ -70,10 +72,15 @@ def check_texts(values, column, source, lines):
 
 
 def _as_number(value):
+    """`value` as an int or float, or None when it is a name (or an integer
+    too long for Python to convert, which is kept as a name)."""
     if isinstance(value, (int, float)):
         return value
-    if _INT.match(value.strip()):
-        return int(value)
+    try:
+        if _INT.match(value.strip()):
+            return int(value)
+    except ValueError:  # over sys.get_int_max_str_digits() digits
+        return None
     return float(value) if _FLOAT.match(value.strip()) else None
 
 
@@ -83,6 +90,12 @@ def normalize_labels(values, column, source, lines):
     for i, value in enumerate(values):
         if hasattr(value, "item") and not isinstance(value, str):
             value = value.item()  # numpy scalar -> Python scalar
+        if isinstance(value, bool):
+            raise DataError(
+                f"Expected a label (str or int) in column {column!r} at "
+                f"{where(source, lines, i)}. Received: label={value!r} (bool). "
+                "Write the labels as names ('yes'/'no') or integer ids (1/0)."
+            )
         if _is_missing(value) or not isinstance(value, (str, int, float)):
             raise DataError(
                 f"Expected a label (str or int) in column {column!r} at "
@@ -92,8 +105,23 @@ def normalize_labels(values, column, source, lines):
         labels.append(value)
     numbers = [_as_number(v) for v in labels]
     if all(n is not None for n in numbers):
-        if all(float(n).is_integer() for n in numbers):
+        for i, n in enumerate(numbers):
+            if isinstance(n, float) and not math.isfinite(n):
+                raise DataError(
+                    f"Expected a finite number as label in column {column!r} at "
+                    f"{where(source, lines, i)}. Received: label={labels[i]!r}. "
+                    "Fix the label (infinity is no class)."
+                )
+        if all(isinstance(n, int) or n.is_integer() for n in numbers):
             return [int(n) for n in numbers]
+        if any(isinstance(n, int) and abs(n) > sys.float_info.max for n in numbers):
+            i = next(i for i, n in enumerate(numbers) if isinstance(n, int)
+                     and abs(n) > sys.float_info.max)
+            raise DataError(
+                f"Expected numeric labels that fit in a float in column {column!r} "
+                f"(other labels are fractions). Received: label={labels[i]!r:.60} at "
+                f"{where(source, lines, i)}. Fix the label."
+            )
         return [float(n) for n in numbers]
     if not all(isinstance(v, str) for v in labels):
         i = next(i for i, v in enumerate(labels) if not isinstance(v, str))

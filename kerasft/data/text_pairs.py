@@ -1,8 +1,8 @@
 """(source, target) text pairs for sequence-to-sequence tasks."""
 
 from kerasft.data.po_files import read_po_pairs
-from kerasft.data.readers import read_texts
-from kerasft.data.text_data import TextData
+from kerasft.data.readers import read_text_columns
+from kerasft.data.text_data import TextData, check_texts
 
 
 def read_text_pairs(path, text_column="text", target_column="label", text_pair_column=None,
@@ -20,9 +20,11 @@ def read_text_pairs(path, text_column="text", target_column="label", text_pair_c
     if str(path).endswith(".po"):
         sources, targets = read_po_pairs(path, encoding=encoding or "utf-8")
         return TextData(texts=sources, labels=targets, source=str(path))
-    data = read_texts(path, text_column=text_column,
-                      label_column=target_column if require_targets else None,
-                      text_pair_column=text_pair_column, encoding=encoding,
-                      require_labels=require_targets)
-    labels = None if data.labels is None else [str(t) for t in data.labels]
-    return TextData(texts=data.texts, labels=labels, source=data.source)
+    # Targets are texts, read as written ("007" stays "007"), not class labels.
+    columns = {target_column: "label_column"} if require_targets else {}
+    texts, _, values, lines, name = read_text_columns(
+        path, text_column, text_pair_column, columns, encoding=encoding)
+    labels = None
+    if require_targets:
+        labels = check_texts(values[target_column], str(target_column), name, lines)
+    return TextData(texts=texts, labels=labels, source=name)
