@@ -3,7 +3,8 @@
 from kerasft.data.conll import TagLists, TokenData, read_conll, split_token_data, token_data
 from kerasft.data.label_vocabulary import LabelVocabulary
 from kerasft.data.multi_label import parse_label_lists, read_multi_label
-from kerasft.data.readers import read_fasttext, read_texts
+from kerasft.data.fasttext import read_fasttext
+from kerasft.data.readers import read_texts
 from kerasft.data.regression import read_regression, read_stsb
 from kerasft.data.splits import train_test_split
 from kerasft.data.squad import SquadData, read_squad, split_squad

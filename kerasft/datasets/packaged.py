@@ -54,7 +54,7 @@ def load_polarity():
     Returns:
         `(texts, labels)`.
     """
-    from kerasft.data.readers import read_fasttext
+    from kerasft.data.fasttext import read_fasttext
 
     data = read_fasttext(pang_lee_polarity_path(), encoding="cp1252")
     return data.texts, data.labels
