@@ -415,3 +415,18 @@ class Task(RunHooks, keras.Model):
 
         return export_model(self, directory, formats=formats,
                             quantization=quantization, **kwargs)
+
+    # -- explanations ----------------------------------------------------------
+    def explain(self, x, target=None, method="integrated_gradients", steps=32, batch_size=4):
+        """Word attributions per input; see `kerasft.explain.explain`."""
+        from kerasft.explain import explain
+
+        return explain(self, x, target=target, method=method, steps=steps,
+                       batch_size=batch_size)
+
+    def explanation_inputs(self, x, target=None):
+        """Raw inputs -> `kerasft.explain.ExplanationInput`s with the targets
+        to explain (hook; `target=None`: the model's own prediction)."""
+        raise KerasftError(f"Expected an encoder task with explanations. Received: "
+                           f"{type(self).__name__}. Explain a classifier, regressor, "
+                           "token classifier or question answerer.")
