@@ -154,6 +154,9 @@ def train_from_config(config, overwrite=False, verbose=None):
         }
         with open(os.path.join(tmp, "metrics.json"), "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2)
+        if eval_split:  # explanations.html: a few examples, shaded by attribution
+            from kerasft.explain.report import write_run_explanations
+            write_run_explanations(model, *cls.inputs_targets(eval_split), tmp)
         dump_config({**config, "name": name}, os.path.join(tmp, "config.yaml"))
         model.save(os.path.join(tmp, "model"))
     print(cls.format_report(report))

@@ -5,14 +5,22 @@ one `Explanation` per input: its words (merged from sub-tokens, with
 character offsets), a score per word toward each explained output, and,
 for integrated gradients, the completeness gap. `explain_html` and
 `plot_explanations` draw them; `deletion_curve` measures how faithful they
-are.
+are. Names load on first use, so the CLI can build its parser without
+TensorFlow.
 """
 
-from kerasft.explain.deletion import deletion_curve
-from kerasft.explain.explain import METHODS, explain
-from kerasft.explain.explanation import Attribution, Explanation
-from kerasft.explain.rendering import explain_html, plot_explanations
-from kerasft.explain.targets import ExplanationInput, Target
+import importlib
 
-__all__ = ["Attribution", "Explanation", "ExplanationInput", "METHODS", "Target",
-           "deletion_curve", "explain", "explain_html", "plot_explanations"]
+_NAMES = {
+    "Attribution": "explanation", "Explanation": "explanation",
+    "ExplanationInput": "targets", "Target": "targets",
+    "METHODS": "methods", "explain": "explainer", "deletion_curve": "deletion",
+    "explain_html": "rendering", "plot_explanations": "rendering",
+}
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name):
+    if name not in _NAMES:
+        raise AttributeError(f"module 'kerasft.explain' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"kerasft.explain.{_NAMES[name]}"), name)

@@ -419,7 +419,7 @@ class Task(RunHooks, keras.Model):
     # -- explanations ----------------------------------------------------------
     def explain(self, x, target=None, method="integrated_gradients", steps=32, batch_size=4):
         """Word attributions per input; see `kerasft.explain.explain`."""
-        from kerasft.explain import explain
+        from kerasft.explain.explainer import explain
 
         return explain(self, x, target=target, method=method, steps=steps,
                        batch_size=batch_size)

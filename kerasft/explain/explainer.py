@@ -3,11 +3,11 @@
 from kerasft.errors import ConfigError
 from kerasft.explain.explanation import Attribution, Explanation, completeness
 from kerasft.explain.integrated_gradients import IntegratedGradients, baseline_token_id
+from kerasft.explain.methods import METHODS
 from kerasft.explain.occlusion import occlusion
 from kerasft.explain.words import word_groups, word_scores
 from kerasft.utils.arguments import positive_int
 
-METHODS = ("integrated_gradients", "occlusion")
 
 
 def explain(model, x, target=None, method="integrated_gradients", steps=32, batch_size=4,
