@@ -16,6 +16,8 @@ Completeness: attributions sum to `f(x) - f(b)`; `f(x)` and `f(b)` are
 computed in the same pass (α = 1 and α = 0) and the gap is reported.
 """
 
+import weakref
+
 import numpy as np
 import tensorflow as tf
 
@@ -32,6 +34,9 @@ from kerasft.explain.batching import (
 from kerasft.explain.embedding_hook import token_embedding_layer, token_embeddings
 
 BASELINES = ("pad", "mask")
+# model -> its traced gradient function, kept across `explain` calls (tracing
+# costs seconds; the traced graph serves any steps, baseline and targets).
+_TRACED = weakref.WeakKeyDictionary()
 
 
 def baseline_token_id(tokenizer, baseline):
@@ -60,6 +65,20 @@ def quadrature(steps):
     return ((nodes + 1.0) / 2.0).astype("float32"), (weights / 2.0).astype("float32")
 
 
+def _gradients(model, embed, inputs, baseline_ids, alphas, weights):
+    """Target values and `∂f/∂e · (x - b)` per token at every path point."""
+    real = tf.cast(embed(inputs["token_ids"]), "float32")
+    base = tf.cast(embed(baseline_ids), "float32")
+    with tf.GradientTape() as tape:
+        path = base + alphas[:, None, None] * (real - base)
+        tape.watch(path)
+        with token_embeddings(model.backbone, path):
+            outputs = as_dict(model(inputs, training=False))
+        value = target_value(outputs, weights)
+    grads = tf.cast(tape.gradient(value, path), "float32")
+    return value, tf.reduce_sum(grads * (real - base), axis=-1)
+
+
 class IntegratedGradients:
     """Batched integrated gradients for one task model.
 
@@ -78,20 +97,12 @@ class IntegratedGradients:
         self.baseline_id = baseline_token_id(model.preprocessor.tokenizer, baseline)
         self.layer = token_embedding_layer(model.backbone)
         self.nodes, self.weights = quadrature(steps)
-        self._step = tf.function(self._gradients, reduce_retracing=True)
-
-    def _gradients(self, inputs, baseline_ids, alphas, weights):
-        embed = self.layer
-        real = tf.cast(embed(inputs["token_ids"]), "float32")
-        base = tf.cast(embed(baseline_ids), "float32")
-        with tf.GradientTape() as tape:
-            path = base + alphas[:, None, None] * (real - base)
-            tape.watch(path)
-            with token_embeddings(self.model.backbone, path):
-                outputs = as_dict(self.model(inputs, training=False))
-            value = target_value(outputs, weights)
-        grads = tf.cast(tape.gradient(value, path), "float32")
-        return value, tf.reduce_sum(grads * (real - base), axis=-1)
+        if model not in _TRACED:
+            ref = weakref.ref(model)  # the cache must not keep the model alive
+            _TRACED[model] = tf.function(
+                lambda *args: _gradients(ref(), token_embedding_layer(ref().backbone), *args),
+                reduce_retracing=True)
+        self._step = _TRACED[model]
 
     def explain(self, items):
         """Token attributions of every target of `items`.

@@ -9,10 +9,15 @@ nothing but forward passes, so it explains any model; exported models get
 the same method, numpy-only, in `export/common.py`.
 """
 
+import weakref
+
 import numpy as np
 import tensorflow as tf
 
 from kerasft.explain.batching import as_dict, output_layout, pad_rows, padded_length, unpad
+
+
+_TRACED = weakref.WeakKeyDictionary()  # model -> its traced forward pass
 
 
 def reading_tokens(item, layout):
@@ -50,8 +55,11 @@ class Forward:
         self.batch_size = batch_size
         self.layout = output_layout(model)
         self.left = model.preprocessor.padding_side == "left"
-        self._call = tf.function(lambda x: as_dict(model(x, training=False)),
-                                 reduce_retracing=True)
+        if model not in _TRACED:
+            ref = weakref.ref(model)  # the cache must not keep the model alive
+            _TRACED[model] = tf.function(lambda x: as_dict(ref()(x, training=False)),
+                                         reduce_retracing=True)
+        self._call = _TRACED[model]
 
     def outputs(self, rows):
         """Unpadded outputs (dict name -> array) of each feature dict."""
