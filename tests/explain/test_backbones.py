@@ -24,7 +24,7 @@ def model(request, tmp_path_factory):
                                             tmp_path_factory.mktemp(request.param) / "c")
     keras.utils.set_random_seed(0)
     model = kft.TextClassifier.from_pretrained(directory, labels=["a", "b"],
-                                               sequence_length=24, dropout=0.0)
+                                               sequence_length=48, dropout=0.0)
     return request.param, model
 
 
