@@ -12,6 +12,11 @@ padding token's embedding (`baseline="pad"`) or the mask token's
 (`baseline="mask"`); special tokens, positions, segments and the attention
 mask stay as they are, so only the words' content is removed.
 
+Backbones whose padding row is zero and that normalize the token embedding
+directly (DeBERTa with `position_biased_input=False`) have a singular pad
+baseline (`LayerNorm(a·x)` jumps at `a = 0`); the completeness check flags
+it, and `baseline="mask"` fixes it.
+
 Completeness: attributions sum to `f(x) - f(b)`; `f(x)` and `f(b)` are
 computed in the same pass (α = 1 and α = 0) and the gap is reported.
 """

@@ -7,7 +7,7 @@ import pytest
 
 import kerasft as kft
 from kerasft.errors import ConfigError
-from kerasft.explain import deletion_curve
+from kerasft.explain import deletion_curve, explain
 from kerasft.explain.embedding_hook import token_embedding_layer
 from kerasft.explain.integrated_gradients import baseline_token_id
 
@@ -97,7 +97,7 @@ def test_explain_rejects_bad_arguments(model, kwargs, match):
 
 def test_bad_baseline_and_deletion_order(model):
     with pytest.raises(ConfigError, match="`baseline` must be one of"):
-        kft.explain.explain(model, ["good"], baseline="zeros")
+        explain(model, ["good"], baseline="zeros")
 
     class NoMask:
         def token_to_id(self, token):
