@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import RESULTS_DIR, data_path, print_table, write_results  # noqa: E402
+from common import RESULTS_DIR, data_path, print_table, write_results
 
-import kerasft as kft  # noqa: E402
-from kerasft.explain import deletion_curve, explain_html, plot_explanations  # noqa: E402
-from kerasft.explain.deletion import area_under_curve  # noqa: E402
+import kerasft as kft
+from kerasft.explain import deletion_curve, explain_html, plot_explanations
+from kerasft.explain.deletion import area_under_curve
 
 FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
@@ -42,8 +42,7 @@ def read_sst2(name, n, seed):
 
 def time_one(model, steps, repeats=5):
     """Seconds per IG explanation of one 64-token text (after a warm-up)."""
-    words = ("the film is a charming and often affecting journey through a world "
-             "of quiet grief , and it never once feels false or forced ").split()
+    words = ["the", "film", "is", "a", "charming", "and", "often", "affecting", "journey", "through", "a", "world", "of", "quiet", "grief", ",", "and", "it", "never", "once", "feels", "false", "or", "forced"]
     text = " ".join(words * 4)
     ids = model.preprocessor.encode([text])["token_ids"][0]
     text = model.preprocessor.tokenizer.decode(ids[1:63])  # 62 words + 2 specials = 64

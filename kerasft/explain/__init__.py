@@ -17,7 +17,8 @@ _NAMES = {
     "METHODS": "methods", "explain": "explainer", "deletion_curve": "deletion",
     "explain_html": "rendering", "plot_explanations": "rendering",
 }
-__all__ = sorted(_NAMES)
+__all__ = ["METHODS", "Attribution", "Explanation", "ExplanationInput", "Target",
+           "deletion_curve", "explain", "explain_html", "plot_explanations"]
 
 
 def __getattr__(name):

@@ -49,7 +49,7 @@ def deletion_curve(model, explanations, fractions=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
         ranking = np.argsort(-e.attributions[target].scores, kind="stable") \
             if order == "scores" else rng.permutation(n)
         for f in fractions:
-            k = int(round(f * n))
+            k = round(f * n)
             features, kept = remove_words(e._item, e._groups, ranking[:k].tolist(),
                                           forward.layout, baseline_id)
             rows.append(features)

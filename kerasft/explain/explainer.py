@@ -9,7 +9,6 @@ from kerasft.explain.words import word_groups, word_scores
 from kerasft.utils.arguments import positive_int
 
 
-
 def explain(model, x, target=None, method="integrated_gradients", steps=32, batch_size=4,
             baseline="pad"):
     """Explains a task model's predictions word by word.

@@ -14,8 +14,13 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
-from kerasft.explain.batching import as_dict, output_layout, pad_rows, padded_length, unpad
-
+from kerasft.explain.batching import (
+    as_dict,
+    output_layout,
+    pad_rows,
+    padded_length,
+    unpad,
+)
 
 _TRACED = weakref.WeakKeyDictionary()  # model -> its traced forward pass
 

@@ -3,10 +3,10 @@ Hugging Face checkpoints): WordPiece, BPE and SentencePiece words,
 left-padded XLNet, GPT-2 without a pad token; complete, no special tokens
 shown, batched equal to one by one."""
 
+import fixtures_hf as hf
 import keras
 import numpy as np
 import pytest
-import fixtures_hf as hf
 
 import kerasft as kft
 from kerasft.explain import explain

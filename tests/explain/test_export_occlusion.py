@@ -6,7 +6,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "export"))
-from common import occlusion_scores  # noqa: E402
+from common import occlusion_scores
 
 
 def test_occlusion_scores_drop_the_word_and_round_trip():

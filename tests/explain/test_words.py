@@ -1,9 +1,9 @@
 """Sub-tokens merge into words whose offsets round-trip, on WordPiece, BPE
 and SentencePiece tokenizers; special tokens are never words."""
 
+import fixtures_hf as hf
 import numpy as np
 import pytest
-import fixtures_hf as hf
 
 from kerasft.backbones.tiny import tiny_tokenizer
 from kerasft.explain.words import word_groups, word_scores
