@@ -14,6 +14,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import sys
 
 
@@ -123,6 +124,8 @@ def predict(args, texts, config, labels, forward, length=None):
     """
     decoding = load_decoding(args.export_dir, config)
     task_config = decoding_config(config, labels)
+    if getattr(args, "explain", False):
+        return explain_occlusion(args, texts, config, labels, forward, length, decoding)
     inputs = texts
     echoes = [{"text": _show_text(t)} for t in texts]
     if "question" in decoding.INPUT_FIELDS:
@@ -144,6 +147,72 @@ def predict(args, texts, config, labels, forward, length=None):
     records = decoding.decode(outputs, task_config, state)
     results = [{**echo, **record} for echo, record in zip(echoes, records)]
     return print_results(results, args.json, decoding.format_record)
+
+
+# Words as kerasft.decoding.ner.split_words cuts them (kerasft's explanations).
+WORD_PATTERN = re.compile(
+    r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:/]\d+)+|\w+(?:[-'\u2019]\w+)*|[^\w\s]", re.UNICODE)
+
+
+def occlusion_scores(texts, score):
+    """Word scores by occlusion, numpy only: each word is deleted from the
+    text in turn and `score` re-run; a word's score is how much the output
+    falls without it.
+
+    Args:
+        texts: list of str.
+        score: callable. list of str -> float array `[n]`, the output to
+            explain (for example the probability of the predicted label).
+
+    Returns:
+        list (per text) of dicts `{"output", "words": [{"word", "start",
+        "end", "score"}]}` with `text[start:end] == word`.
+    """
+    import numpy as np
+
+    results = []
+    for text in texts:
+        spans = [(m.start(), m.end()) for m in WORD_PATTERN.finditer(text)]
+        variants = [text] + [" ".join((text[:s].rstrip(), text[e:].lstrip())).strip() or " "
+                             for s, e in spans]
+        values = np.asarray(score(variants), dtype="float64")
+        results.append({"output": float(values[0]), "words": [
+            {"word": text[s:e], "start": s, "end": e, "score": float(values[0] - v)}
+            for (s, e), v in zip(spans, values[1:])]})
+    return results
+
+
+def explain_occlusion(args, texts, config, labels, forward, length=None, decoding=None):
+    """`--explain`: occlusion word scores of a classification or regression
+    export toward its predicted label (or each text's first value)."""
+    import numpy as np
+
+    if getattr(decoding, "WINDOWED", False) or any(isinstance(t, tuple) for t in texts):
+        sys.exit(f"error: --explain covers single-text classification and regression "
+                 f"exports. Received: a {config['task']} export"
+                 f"{' with sentence pairs' if texts and isinstance(texts[0], tuple) else ''}"
+                 ". Explain it in Python with model.explain(..., method='occlusion').")
+    tokenizer = load_tokenizer(args.export_dir, config, length=length)
+    name = config["outputs"][0]
+    results = []
+    for text in texts:
+        first = np.asarray(forward(features(tokenizer, [text], config["inputs"]))[name])[0]
+        index = int(np.argmax(first)) if "probabilities" in name else 0
+
+        def score(variants, index=index):
+            out = np.asarray(forward(features(tokenizer, variants, config["inputs"]))[name])
+            return out.reshape(len(variants), -1)[:, index]
+
+        record = occlusion_scores([text], score)[0]
+        target = labels[index] if labels and "probabilities" in name else index
+        results.append({"text": text, "target": target, **record})
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False))
+    else:
+        for r in results:
+            words = " ".join(f"{w['word']}({w['score']:+.3f})" for w in r["words"])
+            print(f"{r['target']} {r['output']:.4f}\t{words}")
+    return results
 
 
 def _show_text(text):
@@ -171,6 +240,8 @@ def parse_args(description, with_quantization=True):
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--question", help="question answering exports: the question to ask "
                                            "(the texts are the contexts)")
+    parser.add_argument("--explain", action="store_true",
+                        help="word scores by occlusion (classifiers and regressors)")
     parser.add_argument("--pairs", action="store_true",
                         help="sentence-pair models: each text is FIRST<TAB>SECOND")
     args = parser.parse_intermixed_args()  # texts may follow --question

@@ -1,4 +1,4 @@
-"""`kerasft` command line: train, evaluate, predict, export."""
+"""`kerasft` command line: train, evaluate, predict, export, explain."""
 
 import argparse
 import json
@@ -124,6 +124,12 @@ def _export(args):
                      allow_flex_ops=args.allow_flex_ops, **kwargs)  # says where
 
 
+def _explain(args):
+    from kerasft.explain.cli import run_explain
+
+    run_explain(args)
+
+
 def _data_flags(p, labels=True):
     p.add_argument("--data", help="CSV, TSV or JSONL file")
     p.add_argument("--text-column", default="text")
@@ -186,6 +192,12 @@ def build_parser():
     p.add_argument("--overwrite", action="store_true")
     _data_flags(p)
     p.set_defaults(func=_export)
+
+    p = sub.add_parser("explain", help="word attributions of predictions")
+    from kerasft.explain.cli import add_explain_flags
+
+    add_explain_flags(p)
+    p.set_defaults(func=_explain)
     return parser
 
 

@@ -171,6 +171,15 @@ def _train_into(tmp, cls, config, verbose):
     }
     with open(os.path.join(tmp, "metrics.json"), "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2)
+    if eval_split:  # explanations.html: a few examples, shaded by attribution
+        from kerasft.explain.report import write_run_explanations
+
+        try:
+            write_run_explanations(model, *cls.inputs_targets(eval_split), tmp)
+        except Exception as e:  # an extra of the report must not lose a trained run
+            print(f"warning: explanations.html not written ({type(e).__name__}: {e}); "
+                  f"the run is complete. Try `kerasft explain RUN_DIR TEXT`.",
+                  file=sys.stderr)
     dump_config(config, os.path.join(tmp, "config.yaml"))
     model.save(os.path.join(tmp, "model"))
     return report

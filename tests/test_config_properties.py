@@ -3,7 +3,6 @@
 types, or raises a `ConfigError` naming the file or the key; never a
 PyYAML traceback, never a hang."""
 
-import os
 
 import pytest
 import yaml

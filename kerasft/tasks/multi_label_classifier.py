@@ -296,6 +296,13 @@ class MultiLabelClassifier(Task):
         labels = self.label_vocabulary.labels
         return [[labels[j] for j in np.flatnonzero(row)] for row in chosen]
 
+    def explanation_inputs(self, x, target=None):
+        """Each text toward every predicted label's probability (the top one
+        when none reaches its threshold), or toward `target` (label names)."""
+        from kerasft.explain.targets import choose_labels, sequence_inputs
+
+        return sequence_inputs(self, x, choose_labels(self.labels, target, self.thresholds))
+
     def predict_records(self, x, batch_size=32):
         """`{"labels", "scores"}` per text, decoded by
         `kerasft.decoding.multi_label` as the exported runners do."""

@@ -282,6 +282,13 @@ class QuestionAnswerer(Task):
              "cls_index": self.preprocessor.cls_index(windows)})
         return answers[0] if single else answers
 
+    def explanation_inputs(self, x, target=None):
+        """The window holding each chosen answer, toward its start and its
+        end logit. `x`: `(questions, contexts)` or `(question, context)` pairs."""
+        from kerasft.explain.token_targets import answer_inputs
+
+        return answer_inputs(self, x, target)
+
     def predict_records(self, x, batch_size=32):
         if isinstance(x, list) and all(isinstance(t, str) for t in x):
             raise DataError(

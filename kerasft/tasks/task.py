@@ -371,3 +371,18 @@ class Task(RunHooks, TaskSaving, keras.Model):
         if isinstance(out, dict):
             return {k: v[inverse] for k, v in out.items()}
         return out[inverse]
+
+    # -- explanations ----------------------------------------------------------
+    def explain(self, x, target=None, method="integrated_gradients", steps=32, batch_size=4):
+        """Word attributions per input; see `kerasft.explain.explain`."""
+        from kerasft.explain.explainer import explain
+
+        return explain(self, x, target=target, method=method, steps=steps,
+                       batch_size=batch_size)
+
+    def explanation_inputs(self, x, target=None):
+        """Raw inputs -> `kerasft.explain.ExplanationInput`s with the targets
+        to explain (hook; `target=None`: the model's own prediction)."""
+        raise KerasftError(f"Expected an encoder task with explanations. Received: "
+                           f"{type(self).__name__}. Explain a classifier, regressor, "
+                           "token classifier or question answerer.")

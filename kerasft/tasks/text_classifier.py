@@ -149,6 +149,12 @@ class TextClassifier(Task):
         return classification.decode({"probabilities": probabilities},
                                      {"labels": list(self.label_vocabulary.labels)})
 
+    def explanation_inputs(self, x, target=None):
+        """Each text toward its predicted label's probability (or `target`'s)."""
+        from kerasft.explain.targets import choose_labels, sequence_inputs
+
+        return sequence_inputs(self, x, choose_labels(self.labels, target))
+
     def predict_labels(self, x, batch_size=32):
         """Label names of the most probable class for each text."""
         probabilities = self.predict(x, batch_size=batch_size)

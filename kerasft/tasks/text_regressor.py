@@ -242,6 +242,12 @@ class TextRegressor(Task):
         return format_report(report)
 
     # -- predictions and reports --------------------------------------------
+    def explanation_inputs(self, x, target=None):
+        """Each text toward each predicted value (or `target`'s, a name)."""
+        from kerasft.explain.targets import choose_values, sequence_inputs
+
+        return sequence_inputs(self, x, choose_values(self.target_names, target))
+
     def predict_records(self, x, batch_size=32):
         """`{target: value}` per text: the `predictions` that
         `kerasft.decoding.regression` decodes (runners print them under

@@ -240,6 +240,13 @@ class TokenClassifier(Task):
         probabilities = self._predict_words(sentences, batch_size)
         return self._entities(x, sentences, offsets, probabilities, aggregation)
 
+    def explanation_inputs(self, x, target=None):
+        """One target per predicted entity: the mean probability of its tags
+        on its words. `target`: entity types to keep (None: all)."""
+        from kerasft.explain.token_targets import entity_inputs
+
+        return entity_inputs(self, x, target)
+
     def _entities(self, x, sentences, offsets, probabilities, aggregation="mean"):
         return [ner_decoding.decode_entities(
                     p, self.tags, words, None if offsets is None else offsets[i],

@@ -8,7 +8,7 @@ import json
 import math
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kerasft.data import read_fasttext, read_texts

@@ -1,0 +1,3 @@
+"""The attribution methods `explain` knows (TensorFlow-free)."""
+
+METHODS = ("integrated_gradients", "occlusion")
