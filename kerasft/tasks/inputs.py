@@ -116,9 +116,17 @@ def split_texts(x, name="x"):
     return texts, pairs
 
 
-def question_context_pairs(x, name="x"):
+def question_context_pairs(x, name="x", context=None):
     """`(questions, contexts)` from a `(questions, contexts)` tuple, a list of
-    pairs or a `SquadData`; None when `x` is not raw text."""
+    pairs or a `SquadData`, or from `x` and `context` (a question and a
+    context, or a list of each); None when `x` is not raw text."""
+    if isinstance(x, str) or context is not None:
+        if isinstance(x, str) != isinstance(context, str):
+            raise DataError(
+                "Expected a question and a context of the same kind: two strings or "
+                f"two lists. Received: question of type {type(x).__name__} "
+                f"and context of type {type(context).__name__}.")
+        return ([x], [context]) if isinstance(x, str) else (list(x), list(context))
     if isinstance(x, SquadData):
         return list(x.questions), list(x.contexts)
     if isinstance(x, tuple) and len(x) == 2 and not isinstance(x[0], str) and \

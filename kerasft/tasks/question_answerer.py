@@ -261,17 +261,9 @@ class QuestionAnswerer(Task):
         """
         batch_size = positive_int(batch_size, "batch_size")
         single = isinstance(question, str)
-        if single or context is not None:
-            if single != isinstance(context, str):
-                raise DataError(
-                    "Expected a question and a context of the same kind: two strings or "
-                    f"two lists. Received: question of type {type(question).__name__} "
-                    f"and context of type {type(context).__name__}.")
-            pairs = ([question], [context]) if single else (list(question), list(context))
-        else:
-            pairs = question_context_pairs(question)
-            if pairs is None:
-                return super().predict(question, batch_size=batch_size, **kwargs)
+        pairs = question_context_pairs(question, context=context)
+        if pairs is None:
+            return super().predict(question, batch_size=batch_size, **kwargs)
         questions, contexts = check_pairs(*pairs)
         windows, start, end = self.predict_logits(questions, contexts, batch_size)
         answers = qa_decoding.decode(
