@@ -267,9 +267,10 @@ class Task(RunHooks, TaskSaving, keras.Model):
                     total_steps, args["learning_rate"], args["weight_decay"],
                     args["warmup_ratio"],
                 )
-        loss = self.default_loss() if args["loss"] == "auto" else args["loss"]
-        metrics = self.default_metrics() if args["metrics"] == "auto" else args["metrics"]
-        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **args["kwargs"])
+        with self.distribute_strategy.scope():  # metric variables sum over replicas
+            loss = self.default_loss() if args["loss"] == "auto" else args["loss"]
+            metrics = self.default_metrics() if args["metrics"] == "auto" else args["metrics"]
+            super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **args["kwargs"])
 
     def fit(self, x=None, y=None, *, batch_size=32, epochs=1, validation_data=None,
             callbacks=None, class_weight=None, sample_weight=None, shuffle=True,
