@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -92,6 +93,26 @@ ALL_TASKS_MIRRORED = textwrap.dedent("""
         out[name] = {"replicas": model.distribute_strategy.num_replicas_in_sync,
                      "loss": history.history["loss"]}
     print(json.dumps(out))
+""")
+
+# Worker 1 dies at its third step; worker 0 must fail, not hang.
+KILLED_PEER = textwrap.dedent("""
+    import os, sys, time
+    sys.path.insert(0, sys.argv[1])
+    import keras
+    from helpers import toy_sentiment
+    import kerasft as kft
+    texts, labels = toy_sentiment()
+    model = kft.TextClassifier.from_pretrained(
+        "tiny-bert", labels=["neg", "pos"], sequence_length=32, strategy="multi_worker")
+    model.compile(learning_rate=3e-3)
+    def die(batch, logs):
+        if sys.argv[2] == "1" and batch == 2:
+            os._exit(9)
+        if batch == 2:
+            print("PEER-DEAD-AT", time.time(), flush=True)
+    model.fit(texts * 4, labels * 4, epochs=2, batch_size=8, seed=0, verbose=0,
+              callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=die)])
 """)
 
 QA_MIRRORED = textwrap.dedent("""
@@ -209,6 +230,20 @@ def test_every_task_trains_through_the_own_loop_on_two_replicas():
     for name, r in out.items():
         assert r["replicas"] == 2, name
         assert r["loss"][-1] < r["loss"][0], (name, r["loss"])
+
+
+def test_a_killed_worker_makes_the_other_fail_fast():
+    procs = _start_workers(KILLED_PEER, [TESTS_DIR, "{index}"],
+                           env={"KERASFT_COLLECTIVE_TIMEOUT": "30"})
+    killed = procs[1].wait(timeout=600)
+    died = time.time()
+    out, err = procs[0].communicate(timeout=300)  # a hang would time out here
+    waited = time.time() - died
+    print(f"survivor exited {procs[0].returncode} {waited:.1f}s after its peer died: "
+          f"{err.strip().splitlines()[-1][:300]}")
+    assert killed == 9
+    assert procs[0].returncode != 0, out[-2000:]
+    assert waited < 120, waited
 
 
 def test_unknown_strategy_name():
