@@ -74,5 +74,5 @@ def any_worker(flag, strategy=None):
         return bool(flag)
     value = tf.constant(1.0 if flag else 0.0)
     agreed = strategy.run(lambda: tf.distribute.get_replica_context().all_reduce(
-        tf.distribute.ReduceOp.MAX, value))
+        tf.distribute.ReduceOp.SUM, value))
     return bool(strategy.experimental_local_results(agreed)[0].numpy() > 0)
