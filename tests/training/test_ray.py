@@ -6,8 +6,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from helpers import toy_sentiment, write_file
+
 from kerasft.cli import main
 from kerasft.training import ray_launcher
 
@@ -27,7 +27,7 @@ def test_workers_without_ray_name_the_install(monkeypatch, tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def ray_instance():
-    ray = pytest.importorskip("ray.train.tensorflow", reason="needs pip install 'kerasft[ray]'")
+    pytest.importorskip("ray.train.tensorflow", reason="needs pip install 'kerasft[ray]'")
     import ray
 
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
