@@ -52,6 +52,12 @@ def _train(args):
             overrides[key] = value
     config = load_config(args.config, overrides)
     _check_backbone(config["backbone"])
+    if args.workers is not None and args.workers > 1:
+        from kerasft.training.ray_launcher import train_config_on_ray
+
+        train_config_on_ray(config, args.workers, overwrite=args.overwrite,
+                            restart=args.restart)
+        return
     from kerasft.runs import train_from_config
 
     train_from_config(config, overwrite=args.overwrite, restart=args.restart,
@@ -163,6 +169,9 @@ def build_parser():
     p.add_argument("--restart", action="store_true",
                    help="discard the saved state of an interrupted run of that name "
                         "instead of resuming it")
+    p.add_argument("--workers", type=int,
+                   help="train data-parallel on this many Ray workers (pip install "
+                        "'kerasft[ray]'; see docs/scaling_out.md)")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("evaluate", help="report on labelled data")

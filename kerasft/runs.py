@@ -10,10 +10,12 @@ import datetime
 import json
 import os
 import sys
+import tempfile
 import time
 
 from kerasft.errors import ConfigError, DataError, ExportError
-from kerasft.utils.run_claim import run_directory
+from kerasft.utils.cluster import is_chief_process
+from kerasft.utils.run_claim import BACKUP, in_progress_directory, run_directory
 
 PACKAGED_DATASETS = ("bbc_news", "polarity")
 
@@ -85,8 +87,10 @@ def train_from_config(config, overwrite=False, verbose=None, restart=False, star
     name = config["name"] or datetime.datetime.now().strftime("run-%Y%m%d-%H%M%S")
     run_dir = os.path.join(config["output_dir"], name)
     # Claimed before TensorFlow is imported: a second run of that name fails at once.
-    with run_directory(config["output_dir"], name, overwrite=overwrite,
-                       restart=restart) as tmp:
+    # A non-chief worker of a multi-worker run trains the same but writes into scratch.
+    claim = (run_directory(config["output_dir"], name, overwrite=overwrite, restart=restart)
+             if is_chief_process() else tempfile.TemporaryDirectory(prefix="kerasft-worker-"))
+    with claim as tmp:
         if start is not None:
             start()
         from kerasft.config import add_task_model_defaults
@@ -133,7 +137,8 @@ def _train_into(tmp, cls, config, verbose):
                   weight_decay=training["weight_decay"],
                   warmup_ratio=training["warmup_ratio"])
     x, y = cls.inputs_targets(train)
-    backup_dir = os.path.join(tmp, "backup")
+    # the chief's: every worker of a multi-worker run resumes from it
+    backup_dir = os.path.join(in_progress_directory(config["output_dir"], name), BACKUP)
     position = backup_position(backup_dir)
     if position:
         print(f"Resuming run {name} from epoch {position[0]} step {position[1]}")

@@ -26,6 +26,7 @@ from kerasft.tasks.saving import (
     task_class,
 )
 from kerasft.training.callbacks import validation_callbacks
+from kerasft.training.distributed_loop import fit_function
 from kerasft.training.optimizers import default_optimizer
 from kerasft.training.strategy import get_strategy
 from kerasft.training.training_run import TrainingRun
@@ -266,14 +267,15 @@ class Task(RunHooks, TaskSaving, keras.Model):
                     total_steps, args["learning_rate"], args["weight_decay"],
                     args["warmup_ratio"],
                 )
-        loss = self.default_loss() if args["loss"] == "auto" else args["loss"]
-        metrics = self.default_metrics() if args["metrics"] == "auto" else args["metrics"]
-        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **args["kwargs"])
+        with self.distribute_strategy.scope():  # metric variables sum over replicas
+            loss = self.default_loss() if args["loss"] == "auto" else args["loss"]
+            metrics = self.default_metrics() if args["metrics"] == "auto" else args["metrics"]
+            super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **args["kwargs"])
 
     def fit(self, x=None, y=None, *, batch_size=32, epochs=1, validation_data=None,
             callbacks=None, class_weight=None, sample_weight=None, shuffle=True,
             seed=None, early_stopping_patience=2, checkpoint_dir=None, padding="bucket",
-            backup_dir=None, backup_interval=None, **kwargs):
+            backup_dir=None, backup_interval=None, training_loop="auto", **kwargs):
         """Trains on raw texts (or on a `tf.data.Dataset`, as in Keras).
 
         Args:
@@ -301,6 +303,10 @@ class Task(RunHooks, TaskSaving, keras.Model):
                 training goes and deleted when `fit` returns.
             backup_interval: int or None. Steps between backups (and at each
                 epoch end); None: every 5 minutes.
+            training_loop: `"auto"` (Keras' `fit`, or kerasft's own
+                distributed loop where Keras' cannot run the strategy:
+                multi-worker), `"keras"` or `"kerasft"`. See
+                `kerasft.training.distributed_loop`.
 
         Returns:
             A Keras `History`.
@@ -312,16 +318,18 @@ class Task(RunHooks, TaskSaving, keras.Model):
         epochs = positive_int(epochs, "epochs")
         if batch_size is not None or self._is_raw_input(x):
             batch_size = positive_int(batch_size, "batch_size")
+        keras_fit = fit_function(self, super().fit, training_loop)
         if not self._is_raw_input(x):
             if self._kft_compile_args is None:
                 self.compile()
-            return TrainingRun(epochs, backup_dir, backup_interval, seed).fit(
-                super().fit, x, y=y, batch_size=batch_size, validation_data=validation_data,
+            return TrainingRun(epochs, backup_dir, backup_interval, seed,
+                               self.distribute_strategy).fit(
+                keras_fit, x, y=y, batch_size=batch_size, validation_data=validation_data,
                 callbacks=list(callbacks or []), class_weight=class_weight,
                 sample_weight=sample_weight, shuffle=shuffle, **kwargs)
         if y is None and self.requires_targets:
             raise KerasftError("`fit` on raw texts needs targets. Received: y=None.")
-        run = TrainingRun(epochs, backup_dir, backup_interval, seed)
+        run = TrainingRun(epochs, backup_dir, backup_interval, seed, self.distribute_strategy)
         order = run.epoch_order() if shuffle else False
         train, steps = self.make_dataset(x, y, batch_size=batch_size, shuffle=order,
                                          sample_weight=sample_weight,
@@ -340,7 +348,7 @@ class Task(RunHooks, TaskSaving, keras.Model):
         if self._kft_compile_args is None:
             self.compile()
         self._compile_for_steps(steps * epochs)
-        return run.fit(super().fit, train, validation_data=val, shuffle=False,
+        return run.fit(keras_fit, train, validation_data=val, shuffle=False,
                        callbacks=callbacks, num_batches=steps,
                        steps_per_epoch=steps if order else None, **kwargs)
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from kerasft.errors import CheckpointError
 from kerasft.training.backup_file import write_backup
+from kerasft.training.workers import any_worker
 
 DEFAULT_BACKUP_SECONDS = 300
 # Callback attributes that carry training progress, by class.
@@ -146,8 +147,11 @@ class BackupAndResume(keras.callbacks.Callback):
         self._step = batch + 1
         if self._skip or self._step <= self._saved_step:
             return
-        due = (self._step - self._saved_step >= self.interval if self.interval
-               else time.monotonic() - self._saved_time >= DEFAULT_BACKUP_SECONDS)
+        if self.interval:
+            due = self._step - self._saved_step >= self.interval
+        else:  # workers must agree: saving reads metrics across all of them
+            due = any_worker(time.monotonic() - self._saved_time >= DEFAULT_BACKUP_SECONDS,
+                             self.model.distribute_strategy)
         if due:
             self._save(self._epoch, self._step, logs)
 

@@ -12,6 +12,7 @@ from kerasft.preprocessors.batching import EpochOrder
 from kerasft.training.backup_and_resume import BackupAndResume
 from kerasft.training.backup_file import read_backup, remove_backup
 from kerasft.training.non_finite_loss import StopOnNonFiniteLoss
+from kerasft.training.workers import is_chief
 
 BEST_SUBDIR = "best"
 
@@ -42,10 +43,16 @@ class TrainingRun:
         seed: int or None. Data-order seed; None: the backup's, or a draw
             from NumPy's global generator (seeded by
             `keras.utils.set_random_seed`).
+        strategy: the model's `tf.distribute.Strategy`, or None. Under a
+            multi-worker strategy every worker reads the backup, but only
+            the chief writes files (backup, best weights); the others write
+            into scratch directories deleted when `fit` returns.
     """
 
-    def __init__(self, epochs, backup_dir=None, backup_interval=None, seed=None):
+    def __init__(self, epochs, backup_dir=None, backup_interval=None, seed=None,
+                 strategy=None):
         check_backup_interval(backup_interval)
+        self.chief = is_chief(strategy)
         self.epochs = epochs
         self.backup_dir = os.fspath(backup_dir) if backup_dir is not None else None
         self.backup_interval = backup_interval
@@ -66,9 +73,9 @@ class TrainingRun:
     def checkpoint_dir(self, checkpoint_dir=None):
         """Where best weights go: `checkpoint_dir`, else inside the backup
         directory, else a temporary directory deleted when `fit` returns."""
-        if checkpoint_dir:
+        if checkpoint_dir and self.chief:
             return checkpoint_dir
-        if self.backup_dir:
+        if self.backup_dir and self.chief:
             return os.path.join(self.backup_dir, BEST_SUBDIR)
         directory = tempfile.mkdtemp(prefix="kerasft-ckpt-")
         self._temporary.append(directory)
@@ -103,8 +110,11 @@ class TrainingRun:
         else:
             self.initial_epoch = kwargs.pop("initial_epoch", 0)
         if self.backup_dir:
+            write_dir = self.backup_dir if self.chief else tempfile.mkdtemp(
+                prefix="kerasft-backup-")
+            self._temporary += [] if self.chief else [write_dir]
             callbacks.append(BackupAndResume(
-                self.backup_dir, self.backup_interval, resume=self.backup,
+                write_dir, self.backup_interval, resume=self.backup,
                 state={**shape, "seed": self.seed}, callbacks=callbacks))
         try:
             history = keras_fit(x, epochs=self.epochs, initial_epoch=self.initial_epoch,
@@ -112,7 +122,7 @@ class TrainingRun:
         finally:
             for directory in self._temporary:
                 shutil.rmtree(directory, ignore_errors=True)
-        if self.backup_dir:
+        if self.backup_dir and self.chief:
             shutil.rmtree(os.path.join(self.backup_dir, BEST_SUBDIR), ignore_errors=True)
             remove_backup(self.backup_dir)
         return history
