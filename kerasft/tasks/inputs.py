@@ -116,11 +116,12 @@ def split_texts(x, name="x"):
     return texts, pairs
 
 
-def question_context_pairs(x, name="x", context=None):
+def question_context_pairs(x, name="x", context=None, separate=False):
     """`(questions, contexts)` from a `(questions, contexts)` tuple, a list of
-    pairs or a `SquadData`, or from `x` and `context` (a question and a
-    context, or a list of each); None when `x` is not raw text."""
-    if isinstance(x, str) or context is not None:
+    pairs or a `SquadData`; with `separate=True` from `x` and `context` (a
+    question and a context, or a list of each). None when `x` is not raw
+    text."""
+    if separate:
         if isinstance(x, str) != isinstance(context, str):
             raise DataError(
                 "Expected a question and a context of the same kind: two strings or "

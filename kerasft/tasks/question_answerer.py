@@ -261,7 +261,8 @@ class QuestionAnswerer(Task):
         """
         batch_size = positive_int(batch_size, "batch_size")
         single = isinstance(question, str)
-        pairs = question_context_pairs(question, context=context)
+        pairs = question_context_pairs(question, context=context,
+                                       separate=single or context is not None)
         if pairs is None:
             return super().predict(question, batch_size=batch_size, **kwargs)
         questions, contexts = check_pairs(*pairs)
