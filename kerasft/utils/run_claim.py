@@ -184,9 +184,8 @@ def run_directory(output_dir, name, overwrite=False, restart=False, say=print):
             process writes that name; the output directory is not writable.
     """
     say = say or (lambda message: None)
+    # raises for a finished run without `overwrite`, or a file of that name
     final = check_destination(os.path.join(output_dir, name), overwrite)
-    if os.path.exists(final) and not os.path.isdir(final):
-        raise ConfigError(f"The run path must be a directory. Received: {final}, a file.")
     stale = claim(output_dir, name)
     work = in_progress_directory(output_dir, name)
     try:

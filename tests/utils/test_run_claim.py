@@ -121,6 +121,17 @@ def test_overwrite_replaces_a_finished_run_only_at_the_end(tmp_path):
     assert os.listdir(out / "r") == ["new.txt"]
 
 
+def test_a_file_at_the_run_path_is_refused_even_with_overwrite(tmp_path):
+    out = tmp_path / "runs"
+    out.mkdir()
+    (out / "r").write_text("not a run")
+    with pytest.raises(ConfigError, match=r"must be a directory.*a file"):
+        with run_directory(out, "r", overwrite=True, say=None):
+            pass
+    assert (out / "r").read_text() == "not a run"
+    assert not os.path.exists(owner_file(out, "r"))  # refused before the claim
+
+
 def test_a_run_finished_meanwhile_is_not_replaced(tmp_path):
     out = tmp_path / "runs"
     with pytest.raises(ConfigError, match=r"appeared while this run was training.*kept in"):
