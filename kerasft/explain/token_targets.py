@@ -98,7 +98,7 @@ def answer_inputs(model, x, target=None):
     questions, contexts = check_pairs(*pairs)
     preprocessor = model.preprocessor
     windows, start_logits, end_logits = model.predict_logits(questions, contexts)
-    answers = model.predict(questions, contexts)
+    answers = model._decode_answers(windows, start_logits, end_logits, contexts)
     cls = preprocessor.cls_index(windows)
     tok = preprocessor.tokenizer.tokenizer
     asked = tok.encode_batch(questions, add_special_tokens=False)

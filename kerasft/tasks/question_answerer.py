@@ -267,13 +267,18 @@ class QuestionAnswerer(Task):
             return super().predict(question, batch_size=batch_size, **kwargs)
         questions, contexts = check_pairs(*pairs)
         windows, start, end = self.predict_logits(questions, contexts, batch_size)
-        answers = qa_decoding.decode(
-            {"start_logits": start, "end_logits": end},
+        answers = self._decode_answers(windows, start, end, contexts, return_n_best)
+        return answers[0] if single else answers
+
+    def _decode_answers(self, windows, start_logits, end_logits, contexts,
+                        return_n_best=False):
+        """Answers (one dict per question) from `predict_logits`' output."""
+        return qa_decoding.decode(
+            {"start_logits": start_logits, "end_logits": end_logits},
             {**self._decoding_config(), "return_n_best": return_n_best},
             {"offsets": windows.offsets, "context_mask": windows.context_mask,
              "example_index": windows.example_index, "contexts": contexts,
              "cls_index": self.preprocessor.cls_index(windows)})
-        return answers[0] if single else answers
 
     def explanation_inputs(self, x, target=None):
         """The window holding each chosen answer, toward its start and its
