@@ -1,9 +1,8 @@
 """`QuestionAnswerer`: extractive question answering (SQuAD v1.1 and v2.0).
 
-The model reads `[CLS] question [SEP] context [SEP]` windows and scores
-every token as the start and as the end of the answer. Long contexts are cut
-into windows that overlap by `doc_stride` tokens; the best span over all
-windows of a question wins (`kerasft.decoding.qa`).
+The model reads `[CLS] question [SEP] context [SEP]` windows and scores every token as the
+start and as the end of the answer. Long contexts are cut into windows that overlap by
+`doc_stride` tokens; the best span over all windows of a question wins (`kerasft.decoding.qa`).
 
 Inputs and outputs (the contract exporters and runners rely on):
 
@@ -21,10 +20,10 @@ Inputs and outputs (the contract exporters and runners rely on):
   Windows are right-padded for every backbone, XLNet included (its relative
   attention gives the same states; measured 2.4e-7).
 
-Training targets are the start and end tokens of the first gold answer in
-each window; windows that do not hold the whole answer, and unanswerable
-(v2.0) questions, point to CLS (as Hugging Face `run_qa` does, for v1.1 as
-well). The loss is the mean of the start and end sparse cross-entropies.
+Training targets are the start and end tokens of the first gold answer in each window; windows
+that do not hold the whole answer, and unanswerable (v2.0) questions, point to CLS (as Hugging
+Face `run_qa` does, for v1.1 as well). The loss is the mean of the start and end sparse cross-
+entropies.
 """
 
 import os
@@ -234,8 +233,7 @@ class QuestionAnswerer(Task):
 
     # -- prediction ----------------------------------------------------------
     def predict_logits(self, questions, contexts, batch_size=32):
-        """Per-window logits: `(windows, start_logits, end_logits)`, the
-        logits as lists of float32 arrays cut to each window's length."""
+        """`(windows, start_logits, end_logits)`: float32 logits cut to each window."""
         windows = self.preprocessor.encode_windows(questions, contexts)
         # Multiples of 32 up to the window length: few shapes, few retraces.
         out = self.preprocessor.predict_by_length(
@@ -270,8 +268,7 @@ class QuestionAnswerer(Task):
         answers = self._decode_answers(windows, start, end, contexts, return_n_best)
         return answers[0] if single else answers
 
-    def _decode_answers(self, windows, start_logits, end_logits, contexts,
-                        return_n_best=False):
+    def _decode_answers(self, windows, start_logits, end_logits, contexts, return_n_best=False):
         """Answers (one dict per question) from `predict_logits`' output."""
         return qa_decoding.decode(
             {"start_logits": start_logits, "end_logits": end_logits},

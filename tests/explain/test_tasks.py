@@ -82,7 +82,13 @@ def test_question_answerer_explains_start_and_end():
     qa = kft.QuestionAnswerer.from_pretrained("tiny-bert", sequence_length=64,
                                             max_question_length=16)
     question, context = "who wrote it?", "the book was written by ann lee in 1990."
+    # Memorize one span, so the explained target is a real answer (not "no answer")
+    # and the window/span selection of the explainer is exercised.
+    gold = {"text": "ann lee", "answer_start": context.index("ann lee")}
+    qa.compile(learning_rate=3e-3, warmup_ratio=0.0)
+    qa.fit(([question] * 16, [context] * 16), [gold] * 16, epochs=15, batch_size=8, verbose=0)
     answer = qa.predict(question, context)
+    assert answer["answer"] == "ann lee", answer
     explanations = qa.explain([(question, context)], steps=8)
     check(explanations, 1)
     e = explanations[0]
