@@ -52,13 +52,20 @@ def read_backup(directory):
     """
     for leftover in glob.glob(os.path.join(glob.escape(directory), _TMP_PREFIX + "*")):
         os.remove(leftover)
+    return _load(directory, with_arrays=True)
+
+
+def _load(directory, with_arrays):
+    """`(state, arrays)` from `directory/backup.npz` (arrays None unless
+    `with_arrays`), or None when there is no backup."""
     path = os.path.join(directory, BACKUP_FILE)
     if not os.path.isfile(path):
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files if k != STATE_KEY}
             state = json.loads(str(data[STATE_KEY]))
+            arrays = ({k: data[k] for k in data.files if k != STATE_KEY}
+                      if with_arrays else None)
     except (OSError, ValueError, KeyError) as e:
         raise CheckpointError(
             f"Expected a readable training backup. Received: {path} ({type(e).__name__}: "
@@ -80,9 +87,10 @@ def remove_backup(directory):
 
 def backup_position(directory):
     """`(epoch, step)` a run would resume from (epoch counted from 1), or
-    None when `directory` holds no backup."""
-    path = os.path.join(directory, BACKUP_FILE)
-    if not os.path.isfile(path):
+    None when `directory` holds no backup. Reads the state only, not the
+    arrays."""
+    loaded = _load(directory, with_arrays=False)
+    if loaded is None:
         return None
-    state = read_backup(directory)[0]
+    state = loaded[0]
     return state["epoch"] + 1, state["step"]

@@ -1,22 +1,21 @@
 """The callbacks `Task.fit` adds when it is given validation data."""
 
 import os
-import tempfile
 
 import keras
 
 BEST_WEIGHTS_FILE = "best.weights.h5"
 
 
-def validation_callbacks(early_stopping_patience=2, checkpoint_dir=None):
+def validation_callbacks(early_stopping_patience, checkpoint_dir):
     """EarlyStopping on `val_loss` (restoring the best weights) and
     best-weights checkpointing.
 
     Args:
         early_stopping_patience: int or None. Epochs without improvement
             before stopping; None: no early stopping.
-        checkpoint_dir: str or None. Where `best.weights.h5` is written; a
-            new temporary directory when None.
+        checkpoint_dir: str. Where `best.weights.h5` is written (see
+            `TrainingRun.checkpoint_dir`).
 
     Returns:
         `(callbacks, path of the best-weights file)`.
@@ -25,7 +24,6 @@ def validation_callbacks(early_stopping_patience=2, checkpoint_dir=None):
     if early_stopping_patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=early_stopping_patience, restore_best_weights=True))
-    checkpoint_dir = checkpoint_dir or tempfile.mkdtemp(prefix="kerasft-ckpt-")
     os.makedirs(checkpoint_dir, exist_ok=True)
     best = os.path.join(checkpoint_dir, BEST_WEIGHTS_FILE)
     callbacks.append(keras.callbacks.ModelCheckpoint(

@@ -30,6 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasft.errors import ConfigError
+from kerasft.training.workers import is_chief
 
 TRAINING_LOOPS = ("auto", "keras", "kerasft")
 SUM = tf.distribute.ReduceOp.SUM
@@ -313,7 +314,7 @@ class DistributedLoop:
         dist_val = self.distribute(val) if val is not None else None
         if verbose == "auto":
             verbose = 1
-        if not getattr(self.strategy.extended, "should_checkpoint", True):
+        if not is_chief(self.strategy):
             verbose = 0  # one progress display: the chief's
         callbacks = keras.callbacks.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, verbose=verbose,

@@ -8,11 +8,6 @@ write into a scratch directory of their own that is deleted afterwards
 (Keras' multi-worker convention).
 """
 
-import contextlib
-import os
-import shutil
-import tempfile
-
 import tensorflow as tf
 
 
@@ -28,42 +23,6 @@ def is_chief(strategy=None):
     """
     strategy = strategy or tf.distribute.get_strategy()
     return bool(getattr(strategy.extended, "should_checkpoint", True))
-
-
-def worker_index(strategy=None):
-    """This worker's task index (0 for single-process strategies)."""
-    strategy = strategy or tf.distribute.get_strategy()
-    resolver = getattr(strategy, "cluster_resolver", None)
-    return int(getattr(resolver, "task_id", None) or 0)
-
-
-@contextlib.contextmanager
-def writable_directory(path, strategy=None):
-    """Yields `path` on the chief; on other workers a new scratch directory,
-    deleted on exit. `None` stays None."""
-    if path is None or is_chief(strategy):
-        yield path
-        return
-    scratch = tempfile.mkdtemp(prefix=f"kerasft-worker{worker_index(strategy)}-")
-    try:
-        yield scratch
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def scratch_path(path, strategy=None):
-    """`path` on the chief; on other workers the same base name inside a new
-    scratch directory (the caller deletes it with `remove_scratch`)."""
-    if path is None or is_chief(strategy):
-        return path
-    scratch = tempfile.mkdtemp(prefix=f"kerasft-worker{worker_index(strategy)}-")
-    return os.path.join(scratch, os.path.basename(os.path.normpath(path)))
-
-
-def remove_scratch(path, original, strategy=None):
-    """Deletes what `scratch_path(original)` returned, if it was scratch."""
-    if path is not None and path != original:
-        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
 def any_worker(flag, strategy=None):
