@@ -316,8 +316,7 @@ class Task(RunHooks, TaskSaving, keras.Model):
                 epoch and step); nothing is backed up or checkpointed.
         """
         epochs = positive_int(epochs, "epochs")
-        if batch_size is not None or self._is_raw_input(x):
-            batch_size = positive_int(batch_size, "batch_size")
+        batch_size = self._checked_batch_size(batch_size, x)
         keras_fit = fit_function(self, super().fit, training_loop)
         if not self._is_raw_input(x):
             if self._kft_compile_args is None:
@@ -344,6 +343,7 @@ class Task(RunHooks, TaskSaving, keras.Model):
                 val = validation_data
             extra, best = validation_callbacks(early_stopping_patience,
                                                run.checkpoint_dir(checkpoint_dir))
+            # Kept only when the caller chose the folder (else it is gone after `fit`).
             callbacks, self.best_checkpoint_ = callbacks + extra, checkpoint_dir and best
         if self._kft_compile_args is None:
             self.compile()
@@ -352,10 +352,15 @@ class Task(RunHooks, TaskSaving, keras.Model):
                        callbacks=callbacks, num_batches=steps,
                        steps_per_epoch=steps if order else None, **kwargs)
 
+    def _checked_batch_size(self, batch_size, x):
+        # Raw texts need a batch size; Keras inputs may leave it to Keras (None).
+        if batch_size is None and not self._is_raw_input(x):
+            return None
+        return positive_int(batch_size, "batch_size")
+
     def evaluate(self, x=None, y=None, batch_size=32, **kwargs):
         """Keras `evaluate`, also on raw texts and targets."""
-        if batch_size is not None or self._is_raw_input(x):
-            batch_size = positive_int(batch_size, "batch_size")
+        batch_size = self._checked_batch_size(batch_size, x)
         if self._is_raw_input(x):
             ds, _ = self.make_dataset(x, y, batch_size=batch_size)
             return super().evaluate(ds, **kwargs)
@@ -363,8 +368,7 @@ class Task(RunHooks, TaskSaving, keras.Model):
 
     def predict(self, x, batch_size=32, **kwargs):
         """Keras `predict`, also on raw texts (outputs in input order)."""
-        if batch_size is not None or self._is_raw_input(x):
-            batch_size = positive_int(batch_size, "batch_size")
+        batch_size = self._checked_batch_size(batch_size, x)
         if not self._is_raw_input(x):
             return super().predict(x, batch_size=batch_size, **kwargs)
         features = self._features(x)
