@@ -18,7 +18,9 @@ metrics in a `tf.function` step:
 3. one all-reduce of the dense gradients and of the embedding gradients'
    norms, then the optimizer's clipping (on the global gradients, as in a
    single process), then `optimizer.apply` (loss scaling, weight decay,
-   the learning-rate schedule; its own clipping is off during the loop);
+   the learning-rate schedule; during the loop its own clipping is off and
+   its own all-reduce sums only the embeddings' `IndexedSlices`, so each
+   dense gradient crosses the network once per step);
 4. the loss tracker and compiled metrics are updated per replica and read
    (summed over replicas and workers) after each step.
 """
@@ -89,18 +91,39 @@ def _square_norm(t):
     return tf.reduce_sum(tf.square(tf.cast(t, "float32")))
 
 
+def _sum_slices_only(grads_and_vars):
+    """The optimizer's all-reduce during the loop: the dense gradients
+    arrive already summed over replicas (`_replica_gradients`), so only the
+    embeddings' `IndexedSlices` are summed here."""
+    pairs = list(grads_and_vars)
+    context = tf.distribute.get_replica_context()
+    slices = [i for i, (g, _) in enumerate(pairs) if isinstance(g, tf.IndexedSlices)]
+    if context is None or not slices:
+        return pairs
+    for i, g in zip(slices, context.all_reduce(SUM, [pairs[i][0] for i in slices])):
+        pairs[i] = (g, pairs[i][1])
+    return pairs
+
+
 @contextlib.contextmanager
-def _clipping_off(optimizer):
-    """Turns the optimizer's clipping off (the loop clips the all-reduced
-    gradients itself); yields `(clipnorm, global_clipnorm, clipvalue)`.
-    Switched in the main thread: replica functions run in threads."""
+def _optimizer_for_loop(optimizer):
+    """Hands gradient clipping and the dense all-reduce to the loop for its
+    duration: the optimizer's clipping is off and its all-reduce sums only
+    `IndexedSlices` (`_sum_slices_only`). Yields `(clipnorm,
+    global_clipnorm, clipvalue)`. Switched in the main thread: replica
+    functions run in threads."""
     inner = getattr(optimizer, "inner_optimizer", optimizer)
     saved = inner.clipnorm, inner.global_clipnorm, inner.clipvalue
     inner.clipnorm = inner.global_clipnorm = inner.clipvalue = None
+    # Keras' TensorFlow optimizer sums every gradient over replicas in
+    # `_all_reduce_sum_gradients` before `apply`; an instance attribute
+    # shadows it for the loop only.
+    inner._all_reduce_sum_gradients = _sum_slices_only
     try:
         yield saved
     finally:
         inner.clipnorm, inner.global_clipnorm, inner.clipvalue = saved
+        del inner._all_reduce_sum_gradients
 
 
 def _first_input(x):
@@ -166,6 +189,7 @@ class DistributedLoop:
     def __init__(self, model):
         self.model = model
         self.strategy = model.distribute_strategy
+        self._test_functions = {}
 
     # -- data ----------------------------------------------------------------
     def distribute(self, dataset):
@@ -208,12 +232,12 @@ class DistributedLoop:
         model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def _replica_gradients(self, context, grads):
-        """This replica's clipped gradients for `optimizer.apply`, which sums
-        them over replicas: the global batch's gradients, clipped as Keras
-        clips them in one process (Keras would clip each replica's part).
+        """The clipped gradients for `optimizer.apply`: the global batch's
+        gradients, clipped as Keras clips them in one process (Keras would
+        clip each replica's part).
 
-        Dense gradients are all-reduced here, clipped by their norm, and
-        handed over divided by the replica count. `IndexedSlices`
+        Dense gradients are all-reduced here and clipped by their norm;
+        `apply` uses them as they are (`_sum_slices_only`). `IndexedSlices`
         (embeddings) stay this replica's slices, scaled by the clipping
         factor of all slices: Keras' clipping norm and Adam's second
         moment use the slices, so the concatenation `apply` makes must be
@@ -221,7 +245,6 @@ class DistributedLoop:
         """
         optimizer = self.model.optimizer
         clipnorm, global_clipnorm, clipvalue = self._clipping
-        replicas = context.num_replicas_in_sync
         scale = (tf.cast(optimizer.dynamic_scale, "float32")
                  if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else 1.0)
         sparse = [isinstance(g, tf.IndexedSlices) for g in grads]
@@ -243,8 +266,7 @@ class DistributedLoop:
             limit = clipvalue * scale
             grads = [_map_values(g, lambda t: tf.clip_by_value(t, -limit, limit))
                      for g in grads]
-        return [_scale(g, f if sp else f / replicas)
-                for g, f, sp in zip(grads, factors, sparse)]
+        return [_scale(g, f) for g, f in zip(grads, factors)]
 
     def _step_function(self, dataset, training):
         """A `tf.function` running one distributed step on a batch of
@@ -269,7 +291,12 @@ class DistributedLoop:
             dict name -> value.
         """
         self.model.reset_metrics()
-        test_function = self._step_function(dataset, training=False)
+        # One traced test step per dataset, reused every epoch (the entry
+        # keeps the dataset alive, so its id is not reused).
+        if id(dataset) not in self._test_functions:
+            self._test_functions[id(dataset)] = (
+                dataset, self._step_function(dataset, training=False))
+        test_function = self._test_functions[id(dataset)][1]
         logs, step = {}, 0
         if callbacks is not None:
             callbacks.on_test_begin()
@@ -321,7 +348,7 @@ class DistributedLoop:
             epochs=epochs, steps=steps_per_epoch, model=model)
         model.stop_training = False
         model.train_function = self._step_function(dist_train, training=True)
-        with _clipping_off(model.optimizer) as self._clipping:
+        with _optimizer_for_loop(model.optimizer) as self._clipping:
             try:
                 return self._run(model, callbacks, dist_train, dist_val, epochs,
                                  initial_epoch, steps_per_epoch, validation_steps,
