@@ -56,7 +56,7 @@ COUNTING = textwrap.dedent("""
 
 def test_dense_gradients_cross_once_and_steps_trace_once():
     result = subprocess.run([sys.executable, "-c", COUNTING, TESTS_DIR],
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     # One train step and one test step traced on each replica, though
