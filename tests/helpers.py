@@ -2,6 +2,9 @@
 
 import json
 import os
+import socket
+import subprocess
+import sys
 import types
 
 import keras
@@ -259,3 +262,27 @@ def minilm_tokenizers():
     directory = preset_directory("minilm-l6")
     return (Tokenizer.from_directory(directory),
             transformers.AutoTokenizer.from_pretrained(directory))
+
+
+def free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def start_workers(script, args, n=2, env=None):
+    """`n` processes of `script` forming one cluster on 127.0.0.1 through
+    `TF_CONFIG`; worker i gets `args` and its output path."""
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in free_ports(n)]}
+    procs = []
+    for index in range(n):
+        worker_env = {**os.environ, **(env or {}), "TF_CONFIG": json.dumps(
+            {"cluster": cluster, "task": {"type": "worker", "index": index}})}
+        procs.append(subprocess.Popen(
+            [sys.executable, "-c", script, *[a.format(index=index) for a in args]],
+            env=worker_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    return procs

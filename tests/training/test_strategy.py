@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -10,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from helpers import start_workers
 
 from kerasft.errors import ConfigError
 from kerasft.training.strategy import get_strategy
@@ -170,34 +170,10 @@ def test_question_answerer_builds_and_trains_under_the_given_strategy():
     assert all(loss == loss for loss in out["loss"])
 
 
-def _free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
-def _start_workers(script, args, n=2, env=None):
-    """`n` processes of `script` forming one cluster on 127.0.0.1 through
-    `TF_CONFIG`; worker i gets `args` and its output path."""
-    cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(n)]}
-    procs = []
-    for index in range(n):
-        worker_env = {**os.environ, **(env or {}), "TF_CONFIG": json.dumps(
-            {"cluster": cluster, "task": {"type": "worker", "index": index}})}
-        procs.append(subprocess.Popen(
-            [sys.executable, "-c", script, *[a.format(index=index) for a in args]],
-            env=worker_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    return procs
-
-
 def test_multi_worker_strategy_with_two_local_workers(tmp_path):
     # Keras' own fit fails under MultiWorkerMirroredStrategy (keras#20585);
     # Task.fit runs kerasft's distributed loop there.
-    procs = _start_workers(WORKER, [TESTS_DIR, "multi_worker", str(tmp_path / "w{index}.npy")])
+    procs = start_workers(WORKER, [TESTS_DIR, "multi_worker", str(tmp_path / "w{index}.npy")])
     outputs = [p.communicate(timeout=900) for p in procs]
     for p, (out, err) in zip(procs, outputs):
         assert p.returncode == 0, err[-3000:]
@@ -233,7 +209,7 @@ def test_every_task_trains_through_the_own_loop_on_two_replicas():
 
 
 def test_a_killed_worker_makes_the_other_fail_fast():
-    procs = _start_workers(KILLED_PEER, [TESTS_DIR, "{index}"],
+    procs = start_workers(KILLED_PEER, [TESTS_DIR, "{index}"],
                            env={"KERASFT_COLLECTIVE_TIMEOUT": "30"})
     killed = procs[1].wait(timeout=600)
     died = time.time()
