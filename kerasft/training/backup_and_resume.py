@@ -8,9 +8,12 @@ import numpy as np
 
 from kerasft.errors import CheckpointError
 from kerasft.training.backup_file import write_backup
-from kerasft.training.workers import any_worker
+from kerasft.training import workers
 
 DEFAULT_BACKUP_SECONDS = 300
+# Under a multi-worker strategy the workers agree whether a time-based
+# backup is due (one small collective) about this often, not every step.
+AGREE_SECONDS = 20
 # Callback attributes that carry training progress, by class.
 CALLBACK_STATE = (
     (keras.callbacks.EarlyStopping, ("wait", "stopped_epoch", "best", "best_epoch")),
@@ -66,7 +69,8 @@ class BackupAndResume(keras.callbacks.Callback):
     # -- restore -------------------------------------------------------------
     def on_train_begin(self, logs=None):
         self._epoch, self._step, self._saved_step = 0, 0, 0
-        self._saved_time = time.monotonic()
+        self._saved_time = self._agreed_time = time.monotonic()
+        self._unagreed, self._agree_every = 0, 1
         self._skip, self._metrics = 0, None
         if self.resume is None:
             return
@@ -149,11 +153,30 @@ class BackupAndResume(keras.callbacks.Callback):
             return
         if self.interval:
             due = self._step - self._saved_step >= self.interval
-        else:  # workers must agree: saving reads metrics across all of them
-            due = any_worker(time.monotonic() - self._saved_time >= DEFAULT_BACKUP_SECONDS,
-                             self.model.distribute_strategy)
+        else:
+            due = self._time_due(self.model.distribute_strategy)
         if due:
             self._save(self._epoch, self._step, logs)
+
+    def _time_due(self, strategy):
+        """Whether `DEFAULT_BACKUP_SECONDS` have passed since the last
+        backup. Workers must agree (saving reads metrics across all of
+        them), so under a multi-worker strategy they ask each other every
+        `_agree_every` steps, set from the mean step time so that they
+        agree about every `AGREE_SECONDS`; every worker counts the same
+        steps, so all ask at the same step."""
+        now = time.monotonic()
+        due = now - self._saved_time >= DEFAULT_BACKUP_SECONDS
+        if not workers.is_multi_worker(strategy):
+            return due
+        self._unagreed += 1
+        if self._unagreed < self._agree_every:
+            return False
+        due, step_seconds = workers.agree(
+            due, (now - self._agreed_time) / self._unagreed, strategy)
+        self._agree_every = max(1, int(AGREE_SECONDS / max(step_seconds, 1e-3)))
+        self._unagreed, self._agreed_time = 0, now
+        return due
 
     def on_epoch_end(self, epoch, logs=None):
         self.history["epoch"].append(epoch)

@@ -25,13 +25,23 @@ def is_chief(strategy=None):
     return bool(getattr(strategy.extended, "should_checkpoint", True))
 
 
-def any_worker(flag, strategy=None):
-    """`flag` OR-ed over all workers (a collective under a multi-worker
-    strategy: every worker must call it at the same point)."""
+def agree(flag, seconds, strategy=None):
+    """`flag` OR-ed and `seconds` averaged over all workers, in one
+    collective under a multi-worker strategy (every worker must call it
+    at the same point); as given otherwise.
+
+    Returns:
+        (bool, float): the same on every worker.
+    """
     strategy = strategy or tf.distribute.get_strategy()
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        return bool(flag)
-    value = tf.constant(1.0 if flag else 0.0)
-    agreed = strategy.run(lambda: tf.distribute.get_replica_context().all_reduce(
+        return bool(flag), float(seconds)
+    value = tf.constant([1.0 if flag else 0.0, float(seconds)])
+    summed = strategy.run(lambda: tf.distribute.get_replica_context().all_reduce(
         tf.distribute.ReduceOp.SUM, value))
-    return bool(strategy.experimental_local_results(agreed)[0].numpy() > 0)
+    summed = strategy.experimental_local_results(summed)[0].numpy()
+    return bool(summed[0] > 0), float(summed[1]) / strategy.num_replicas_in_sync
+
+
+def is_multi_worker(strategy):
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)

@@ -45,8 +45,12 @@ WORKER = textwrap.dedent("""
                         backup_dir=None if backup_dir == "-" else backup_dir)
     np.save(out, np.concatenate([np.asarray(v, "float32").ravel()
                                  for v in model.trainable_variables]))
+    # The collective that decides time-based backups: worker 1 says due.
+    from kerasft.training.workers import agree
+    index = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0)
+    agreed = agree(index == 1, float(index), model.distribute_strategy)
     print(json.dumps({"replicas": model.distribute_strategy.num_replicas_in_sync,
-                      "start": Die.start, "loss": history.history["loss"]}))
+                      "start": Die.start, "agreed": agreed, "loss": history.history["loss"]}))
 """)
 
 
@@ -74,6 +78,7 @@ def test_two_workers_killed_mid_epoch_resume_to_the_uninterrupted_weights(tmp_pa
     assert all(log["replicas"] == 2 for log in logs)
     # Both restarted from the backup: epoch 2 (index 1), 8 steps trained.
     assert [log["start"] for log in logs] == [[1, 8], [1, 8]]
+    assert [log["agreed"] for log in logs] == [[True, 0.5], [True, 0.5]]
     # The same global batches in one process, never interrupted.
     single = subprocess.run([sys.executable, "-c", WORKER, TESTS_DIR, "default", "-",
                              str(tmp_path / "single.npy"), "0"],
