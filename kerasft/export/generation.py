@@ -1,12 +1,101 @@
-"""Export pieces of generative tasks: the spec of an encoder-decoder's
-forward pass, and a SavedModel with a `generate` signature (decoding in
-the graph; tokenization stays outside)."""
+"""Export pieces of generative tasks: the specs of a causal LM (its
+forward pass, plus the key/value-cache `.tflite` for on-device generation)
+and of an encoder-decoder's forward pass, and a SavedModel with a
+`generate` signature (decoding in the graph; tokenization stays outside)."""
 
 import os
 
 import numpy as np
 
+from kerasft.decoding import generation as generation_decoding
+from kerasft.errors import ParityError
+from kerasft.export import kv_cache
 from kerasft.export.spec import ExportSpec
+
+GENERATION_FILE = "generate.tflite"
+
+
+class CausalLMExportSpec(ExportSpec):
+    """`ExportSpec` of a causal LM: the fixed-length forward pass
+    (`token_ids`, `padding_mask` -> `logits`), and with TFLite also
+    `generate.tflite`, whose `prefill` / `decode` signatures carry an
+    explicit key/value cache (`kerasft.export.kv_cache`).
+
+    The export ships `generation.py` (`kerasft/decoding/generation.py`) as
+    its decoding module, and `task_config` holds what the runner needs:
+    `eos_token_id`, `prompt_length`, `cache_length`.
+
+    Args:
+        input_names, tokenizer, sequence_length: see `ExportSpec`;
+            `sequence_length` is also the `prefill` prompt length.
+        hub: keras-hub task with `call_with_cache` on the model's backbone,
+            or None (no cache export then, with a note).
+        cache_length: int or None. Cache slots (prompt + new tokens).
+            Defaults to the backbone's positions.
+        eos_token_id: int or None. The default stop token.
+        task_name: str.
+    """
+
+    def __init__(self, input_names, tokenizer, sequence_length, hub=None, cache_length=None,
+                 eos_token_id=None, task_name="causal_lm"):
+        if hub is not None:
+            cache_length = cache_length or getattr(hub.backbone, "max_sequence_length", None)
+            kv_cache.check_lengths(hub, int(sequence_length), cache_length)
+        super().__init__(input_names, ["logits"], tokenizer, sequence_length,
+                         task_name=task_name,
+                         runner_config={"eos_token_id": eos_token_id,
+                                        "prompt_length": int(sequence_length),
+                                        "cache_length": cache_length},
+                         decoding_module=generation_decoding.__file__)
+        self.hub = hub
+        self.cache_length = cache_length
+        self.eos_token_id = eos_token_id
+
+    def prompt_ids(self, texts):
+        """Prompt ids as `CausalLM.generate` makes them, at most
+        `sequence_length` each."""
+        encoded = self.tokenizer.encode(list(texts))["token_ids"]
+        return [generation_decoding.trim_prompt(ids, self.sequence_length, self.eos_token_id,
+                                                self.tokenizer.pad_token_id)
+                for ids in encoded]
+
+    def extra_artifacts(self, model, fmt, stage, options, tmp):
+        """`generate.tflite` (fp32) beside the TFLite forward pass, checked
+        against keras-hub's cached call on a few parity prompts."""
+        if fmt != "tflite":
+            return [], []
+        if self.hub is None:
+            return [], [f"{GENERATION_FILE}: not written (keras-hub has no key/value-cache "
+                        f"task for {type(model.backbone).__name__})"]
+        from kerasft.export.tflite import convert_saved_model
+
+        source = os.path.join(tmp, "generation")
+        kv_cache.write_generation_saved_model(model, self.hub, source, self.sequence_length,
+                                              self.cache_length)
+        path = os.path.join(stage, GENERATION_FILE)
+        info = convert_saved_model(source, {"none": path}, signature_keys=kv_cache.SIGNATURES,
+                                   allow_flex_ops=options.get("allow_flex_ops", False),
+                                   timeout=options.get("timeout", 1800))["none"]
+        entry = {"quantization": "none", "file": GENERATION_FILE, "role": "generation",
+                 "signatures": list(kv_cache.SIGNATURES), "prompt_length": self.sequence_length,
+                 "cache_length": self.cache_length, "flex_ops": info["flex_ops"]}
+        if options.get("parity", True):
+            texts = [t for t in options.get("parity_texts") or [] if isinstance(t, str)][:3]
+            check = kv_cache.check_generation(
+                path, self.hub, self.prompt_ids(texts or ["The"]),
+                self.tokenizer.pad_token_id,
+                new_tokens=min(8, self.cache_length - self.sequence_length) or 1)
+            entry["generation_parity"] = check
+            limit = options.get("max_abs_diff", 1e-4)
+            if check["max_abs_diff"] > limit or check["greedy_agreement"] < 1:
+                raise ParityError(
+                    f"{GENERATION_FILE} must decode like the Keras model. Received: max "
+                    f"|Δ logits| {check['max_abs_diff']:.3g} (limit {limit:g}) and greedy "
+                    f"agreement {check['greedy_agreement']:.3f} over {check['prompts']} "
+                    "prompts. Report it with the model's architecture, or export "
+                    "without TFLite."
+                )
+        return [entry], []
 
 
 class Seq2SeqExportSpec(ExportSpec):
