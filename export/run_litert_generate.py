@@ -21,7 +21,6 @@ import sys
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
-
 from common import artifact, load_decoding, plain_tokenizer, read_export
 
 GENERATION_ROLE = "generation"

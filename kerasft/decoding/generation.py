@@ -122,7 +122,7 @@ def generate(prefill, step, prompt_ids, max_new_tokens, rng, temperature=None, t
     Returns:
         int32 array of the new tokens.
     """
-    stops = set(int(i) for i in stop_token_ids)
+    stops = {int(i) for i in stop_token_ids}
     logits = prefill(np.asarray(prompt_ids, dtype="int32"))
     position = len(prompt_ids)
     new = []

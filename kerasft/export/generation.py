@@ -65,8 +65,9 @@ class CausalLMExportSpec(ExportSpec):
         if fmt != "tflite":
             return [], []
         if self.hub is None:
-            return [], [f"{GENERATION_FILE}: not written (keras-hub has no key/value-cache "
-                        f"task for {type(model.backbone).__name__})"]
+            note = (f"{GENERATION_FILE}: not written (keras-hub has no key/value-cache "
+                    f"task for {type(model.backbone).__name__})")
+            return [], [note]
         from kerasft.export.tflite import convert_saved_model
 
         source = os.path.join(tmp, "generation")

@@ -4,7 +4,6 @@ import numpy as np
 
 from kerasft.decoding.generation import draw, softmax
 
-
 # The token-choice functions are numpy-only and live in
 # `kerasft.decoding.generation`, which exports ship to their runners.
 __all__ = ["Sampler", "draw", "log_softmax", "softmax"]

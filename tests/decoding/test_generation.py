@@ -25,7 +25,7 @@ print(json.dumps(sorted(m for m in sys.modules
 
 def test_loads_by_path_without_tensorflow_keras_or_kerasft():
     proc = subprocess.run([sys.executable, "-I", "-c", _ISOLATED, generation.__file__],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout) == []
 
