@@ -1,7 +1,8 @@
-"""Generate text on LiteRT (`ai_edge_litert`) with a causal-LM export:
-`generate.tflite` (`prefill` once, then one `decode` call per new token
-over its key/value cache), or `model.tflite` with `--no-cache` (the whole
-sequence again for every token, for comparison).
+"""Generate text on LiteRT (`ai_edge_litert`) with a causal-LM or seq2seq
+export: `generate.tflite` (`prefill` once, then one `decode` call per new
+token over its key/value cache), or, for causal LMs, `model.tflite` with
+`--no-cache` (the whole sequence again for every token, for comparison).
+A seq2seq export's `prefill` runs the encoder on each text (the source).
 
     python export/run_litert_generate.py EXPORT_DIR "Once upon a time" [--json]
     python export/run_litert_generate.py EXPORT_DIR "Once upon a time" \\
@@ -10,8 +11,8 @@ sequence again for every token, for comparison).
 Greedy unless --temperature, --top-k or --top-p is given. Needs
 `ai-edge-litert`, `tokenizers` and numpy; not TensorFlow, not kerasft. The
 tokens are chosen by the export's `generation.py`, the code kerasft's
-`CausalLM.generate` uses: with the same seed, prompt by prompt
-(`generate(..., batch_size=1)`), the same draws.
+`CausalLM.generate` / `Seq2SeqLM.generate` use: with the same seed, prompt
+by prompt (`generate(..., batch_size=1)`), the same draws.
 """
 
 import argparse
@@ -53,6 +54,36 @@ class CachedModel:
         return out["logits"][0]
 
 
+class CachedSeq2SeqModel:
+    """A seq2seq `generate.tflite`: `prefill(source ids)` runs the encoder
+    and the decoder start token; `step(token, position)` feeds one token."""
+
+    def __init__(self, path, pad_token_id, num_threads=None):
+        interpreter = Interpreter(model_path=path, num_threads=num_threads)
+        self._prefill = interpreter.get_signature_runner("prefill")
+        self._decode = interpreter.get_signature_runner("decode")
+        self.source_length = int(
+            self._prefill.get_input_details()["encoder_token_ids"]["shape"][1])
+        self.max_length = int(self._decode.get_input_details()["self_cache"]["shape"][3])
+        self.pad = pad_token_id
+        self.state = None
+
+    def prefill(self, source_ids):
+        ids = np.full((1, self.source_length), self.pad, "int32")
+        mask = np.zeros((1, self.source_length), "int32")
+        ids[0, :len(source_ids)], mask[0, :len(source_ids)] = source_ids, 1
+        out = self._prefill(encoder_token_ids=ids, encoder_padding_mask=mask)
+        self.state = {"encoder_padding_mask": mask, **{
+            k: out[k] for k in ("encoder_hidden_states", "self_cache", "cross_cache")}}
+        return out["logits"][0]
+
+    def step(self, token_id, position):
+        out = self._decode(token_ids=np.array([[token_id]], "int32"),
+                           position=np.array([position], "int32"), **self.state)
+        self.state["self_cache"] = out["self_cache"]
+        return out["logits"][0]
+
+
 class FullModel:
     """`model.tflite` (no cache): every step runs the fixed-length forward
     pass over the whole sequence so far and reads the last real position."""
@@ -81,40 +112,56 @@ class FullModel:
 
 
 def load_model(directory, config, no_cache=False, num_threads=None):
-    """The export's generation model: `CachedModel` over `generate.tflite`
-    (the artifact with role `generation`), or `FullModel` over
-    `model.tflite` when `no_cache`."""
+    """The export's generation model: `CachedModel` (causal LM) or
+    `CachedSeq2SeqModel` over `generate.tflite` (the artifact with role
+    `generation`), or `FullModel` over `model.tflite` when `no_cache`."""
     pad = config["tokenizer"]["pad_token_id"]
+    seq2seq = config["task"] == "seq2seq_lm"
     if no_cache:
+        if seq2seq:
+            sys.exit("error: --no-cache runs causal-LM exports only.")
         return FullModel(artifact(directory, config, "tflite"), pad, num_threads)
     for entry in config["artifacts"]:
         if entry.get("role") == GENERATION_ROLE:
-            return CachedModel(os.path.join(directory, entry["file"]), pad, num_threads)
-    sys.exit(f"error: {directory} has no key/value-cache .tflite (export a CausalLM with "
+            cls = CachedSeq2SeqModel if seq2seq else CachedModel
+            return cls(os.path.join(directory, entry["file"]), pad, num_threads)
+    sys.exit(f"error: {directory} has no key/value-cache .tflite (export with "
              "formats=('tflite',)); pass --no-cache to run model.tflite.")
 
 
 def generate_texts(args, prompts):
     config, _ = read_export(args.export_dir)
-    if config["task"] != "causal_lm":
+    if config["task"] not in ("causal_lm", "seq2seq_lm"):
         sys.exit(f"error: {args.export_dir} holds a {config['task']} export; this runner "
-                 "generates with causal_lm exports (use run_litert.py).")
+                 "generates with causal_lm and seq2seq_lm exports (use run_litert.py).")
     decoding = load_decoding(args.export_dir, config)
     task = config["task_config"]
     model = load_model(args.export_dir, config, args.no_cache)
-    room = min(model.prompt_length, model.max_length - args.max_new_tokens)
-    if room < 1:
+    seq2seq = config["task"] == "seq2seq_lm"
+    room = 1 if seq2seq else min(model.prompt_length, model.max_length - args.max_new_tokens)
+    if room < 1 or args.max_new_tokens > model.max_length - 1:
         sys.exit(f"error: --max-new-tokens must leave room for the prompt in the model's "
                  f"{model.max_length} positions. Received: --max-new-tokens "
                  f"{args.max_new_tokens}. Pass at most {model.max_length - 1}.")
     tokenizer = plain_tokenizer(args.export_dir, config)
+    if seq2seq:
+        tokenizer.enable_truncation(max_length=task["source_length"])
     eos, pad = task.get("eos_token_id"), config["tokenizer"]["pad_token_id"]
     stops = [] if args.no_stop or eos is None else [eos]
     results = []
     for index, prompt in enumerate(prompts):
-        ids = decoding.trim_prompt(tokenizer.encode(prompt).ids, room, eos, pad)
         rng = np.random.default_rng(None if args.seed is None else [args.seed, index])
-        new = decoding.generate(model.prefill, model.step, ids, args.max_new_tokens, rng,
+        if seq2seq:  # the prompt is the source; the decoder starts from its start token
+            source = tokenizer.encode(task["source_prefix"] + prompt).ids
+
+            def prefill(_, source=source):
+                return model.prefill(source)
+
+            ids = np.array([task["decoder_start_token_id"]], "int32")
+        else:
+            prefill = model.prefill
+            ids = decoding.trim_prompt(tokenizer.encode(prompt).ids, room, eos, pad)
+        new = decoding.generate(prefill, model.step, ids, args.max_new_tokens, rng,
                                 args.temperature, args.top_k, args.top_p, stops)
         results.append({"prompt": prompt, "generated_text": tokenizer.decode(new.tolist()),
                         "token_ids": new.tolist()})
@@ -123,8 +170,10 @@ def generate_texts(args, prompts):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("export_dir", help="a directory written by kerasft export (causal_lm)")
-    parser.add_argument("prompts", nargs="+", help="prompts to continue")
+    parser.add_argument("export_dir",
+                        help="a directory written by kerasft export (causal_lm, seq2seq_lm)")
+    parser.add_argument("prompts", nargs="+",
+                        help="prompts to continue (seq2seq: sources to translate)")
     parser.add_argument("--max-new-tokens", type=int, default=32)
     parser.add_argument("--temperature", type=float, default=None,
                         help="sampling temperature (0: greedy; default 1 when sampling)")

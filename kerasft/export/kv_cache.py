@@ -162,26 +162,30 @@ def check_generation(path, hub, prompts, pad_token_id=0, new_tokens=8):
         `greedy_agreement` (share of steps whose `.tflite` token is the
         Keras argmax, so 1.0 means the same greedy tokens).
     """
-    from kerasft.decoding.generation import generate
-
     runtime = LiteRTGeneration(path, pad_token_id)
     diff, agree, steps = 0.0, 0, 0
     for prompt in prompts:
-        seen = []
-
-        def prefill(ids, seen=seen):
-            seen.append(runtime.prefill(ids))
-            return seen[-1]
-
-        def step(token, position, seen=seen):
-            seen.append(runtime.step(token, position))
-            return seen[-1]
-
-        new = generate(prefill, step, prompt, new_tokens, rng=None)
-        got = np.stack(seen[:len(new)])
+        new, got = greedy_with_logits(runtime.prefill, runtime.step, prompt, new_tokens)
         reference = keras_cached_logits(hub, prompt, new, runtime.cache_length)
         diff = max(diff, float(np.abs(got - reference).max()))
         agree += int((reference.argmax(-1) == new).sum())
         steps += len(new)
     return {"prompts": len(prompts), "new_tokens": int(new_tokens),
             "max_abs_diff": diff, "greedy_agreement": agree / max(steps, 1)}
+
+
+def greedy_with_logits(prefill, step, prompt, new_tokens):
+    """Greedy decoding (`kerasft.decoding.generation.generate`, no stop
+    token): the new tokens and the logits each was chosen from,
+    `[len(new), vocabulary]`."""
+    from kerasft.decoding.generation import generate
+
+    seen = []
+
+    def record(logits):
+        seen.append(np.asarray(logits))
+        return seen[-1]
+
+    new = generate(lambda ids: record(prefill(ids)), lambda t, p: record(step(t, p)),
+                   prompt, new_tokens, rng=None)
+    return new, np.stack(seen[:len(new)])
