@@ -90,7 +90,8 @@ class Seq2SeqExportSpec(ExportSpec):
             encoder ids, source prefix included).
         decoder_start_token_id: int. The first decoder input.
         *args: see `ExportSpec`.
-        hub: keras-hub task of the backbone, or None (no cache export).
+        steps: the task's built `Seq2SeqSteps`, or None (no cache export
+            without `steps.hub`, keras-hub's cached task).
         cache_length: int or None. Decoder cache slots (start token + new
             tokens). Defaults to 1 + the preprocessor's
             `target_sequence_length`, within the backbone's positions.
@@ -98,12 +99,13 @@ class Seq2SeqExportSpec(ExportSpec):
         **kwargs: see `ExportSpec`.
     """
 
-    def __init__(self, preprocessor, decoder_start_token_id, *args, hub=None,
+    def __init__(self, preprocessor, decoder_start_token_id, *args, steps=None,
                  cache_length=None, eos_token_id=None, **kwargs):
         super().__init__(*args, decoding_module=generation_decoding.__file__, **kwargs)
         self.preprocessor = preprocessor
         self.decoder_start_token_id = decoder_start_token_id
-        self.hub = hub
+        self.steps = steps
+        self.hub = hub = None if steps is None else steps.hub
         if hub is not None:
             limit = getattr(hub.backbone, "max_sequence_length", None) or 1_000_000
             cache_length = cache_length or min(limit, 1 + preprocessor.target_sequence_length)
@@ -122,13 +124,15 @@ class Seq2SeqExportSpec(ExportSpec):
 
         def write(directory):
             kv_cache_seq2seq.write_seq2seq_generation_saved_model(
-                model, directory, self.sequence_length, self.cache_length)
+                model, self.steps, directory, self.sequence_length, self.cache_length,
+                self.decoder_start_token_id)
 
         def check(path, texts):
             sources = [np.asarray(ids[:self.sequence_length], "int32")
                        for ids in self.preprocessor.encode(texts)["encoder_token_ids"]]
             return kv_cache_seq2seq.check_seq2seq_generation(
-                path, model, sources, new_tokens=min(8, self.cache_length - 1))
+                path, model, sources, self.decoder_start_token_id, self.tokenizer.pad_token_id,
+                new_tokens=min(8, self.cache_length - 1))
 
         return write_generation_artifact(self, model, stage, options, tmp, write, check)
 
@@ -185,7 +189,7 @@ def write_generation_artifact(spec, model, stage, options, tmp, write, check):
     """
     if spec.hub is None:
         note = (f"{GENERATION_FILE}: not written (keras-hub has no key/value-cache "
-                f"task for {type(model.backbone).__name__})")
+                f"task for {type(getattr(model, 'backbone', model)).__name__})")
         return [], [note]
     from kerasft.export.tflite import convert_saved_model
 

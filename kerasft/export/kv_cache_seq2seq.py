@@ -3,7 +3,7 @@ runs the encoder once and whose `decode` runs the decoder one token at a
 time over explicit caches (see `kerasft.export.kv_cache` for the causal-LM
 form).
 
-The model side of each call is kerasft's own `Seq2SeqSteps` (keras-hub's
+The model side of each call is the task's `Seq2SeqSteps` (keras-hub's
 `_build_cache` and `call_decoder_with_cache`, with the task's head, T5's
 output rescaling included), batch 1:
 
@@ -26,17 +26,29 @@ from kerasft.export.kv_cache import DECODE, PREFILL, greedy_with_logits
 ENCODER_INPUTS = ("encoder_token_ids", "encoder_padding_mask")
 
 
-def write_seq2seq_generation_saved_model(model, directory, source_length, cache_length):
+def write_seq2seq_generation_saved_model(model, steps, directory, source_length, cache_length,
+                                        decoder_start_token_id):
     """Writes a SavedModel with `prefill` and `decode` signatures (module
-    docstring) of Seq2Seq task `model` (its `_steps` with a keras-hub
-    task). Returns `directory`."""
+    docstring).
+
+    Args:
+        model: the Keras task model (tracked for its variables).
+        steps: the task's built `kerasft.generation.model_steps.Seq2SeqSteps`
+            (with a keras-hub task: `steps.hub`).
+        directory: str.
+        source_length: int. Fixed source length of `prefill`.
+        cache_length: int. Decoder cache slots (start token + new tokens).
+        decoder_start_token_id: int.
+
+    Returns:
+        `directory`.
+    """
     import tensorflow as tf  # TensorFlow backend only
     from keras import ops
     from keras.export import ExportArchive  # with TensorFlow, as above
 
-    steps = model._steps.build()
-    backbone = model.backbone
-    start = int(model.decoder_start_token_id)
+    backbone = steps.hub.backbone
+    start = int(decoder_start_token_id)
 
     def prefill(encoder_token_ids, encoder_padding_mask):
         decoder = ops.full((1, cache_length), start, dtype="int32")
@@ -109,23 +121,26 @@ class LiteRTSeq2SeqGeneration:
         return out["logits"][0]
 
 
-def check_seq2seq_generation(path, model, sources, new_tokens=8):
+def check_seq2seq_generation(path, model, sources, decoder_start_token_id, pad_token_id=0,
+                             new_tokens=8):
     """Greedy decoding with the `.tflite` at `path` against the Keras
     model's uncached forward pass on the same tokens.
 
     Args:
         path: str. The generation `.tflite`.
-        model: the Seq2Seq task model.
+        model: the Seq2Seq task model (a `keras.Model` taking `encoder_*`
+            and `decoder_*` inputs, returning logits).
         sources: list of int32 source id arrays (each fits the source).
+        decoder_start_token_id: int.
+        pad_token_id: int.
         new_tokens: int. Greedy tokens per source.
 
     Returns:
         dict: `prompts`, `new_tokens`, `max_abs_diff`, `greedy_agreement`
         (as `kerasft.export.kv_cache.check_generation`).
     """
-    pad = model.preprocessor.tokenizer.pad_token_id
-    runtime = LiteRTSeq2SeqGeneration(path, pad)
-    start = int(model.decoder_start_token_id)
+    runtime = LiteRTSeq2SeqGeneration(path, pad_token_id)
+    start = int(decoder_start_token_id)
     diff, agree, steps = 0.0, 0, 0
     for source in sources:
         new, got = greedy_with_logits(lambda _, source=source: runtime.prefill(source),

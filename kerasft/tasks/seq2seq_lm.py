@@ -317,7 +317,7 @@ class Seq2SeqLM(Task):
                                  list(self.input), ["logits"],
                                  tokenizer or self.preprocessor.tokenizer,
                                  sequence_length or self.preprocessor.sequence_length,
-                                 hub=self._steps.build().hub, cache_length=cache_length,
+                                 steps=self._steps.build(), cache_length=cache_length,
                                  eos_token_id=self.eos_token_id, task_name=self.task_name)
 
     def export(self, directory, formats=("saved_model", "tflite", "onnx"),
