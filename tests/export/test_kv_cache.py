@@ -5,6 +5,7 @@ weights are available offline). One export is shared by the module."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -148,7 +149,7 @@ def test_cache_length_out_of_range_is_refused(model, tmp_path):
         assert not os.path.exists(tmp_path / "out")
 
 
-def test_runner_refuses_too_many_tokens_and_other_tasks(exported, tmp_path):
+def test_runners_refuse_too_many_tokens_other_tasks_and_the_wrong_runner(exported, tmp_path):
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "export"))
     runner = os.path.join(ROOT, "export", "run_litert_generate.py")
 
@@ -159,8 +160,76 @@ def test_runner_refuses_too_many_tokens_and_other_tasks(exported, tmp_path):
 
     proc = run(exported[0], "--max-new-tokens", str(CACHE_LENGTH))
     assert proc.returncode != 0 and "Pass at most 47" in proc.stderr
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "export", "run_litert.py"),
+                           exported[0], "The dog"], capture_output=True, text=True,
+                          timeout=120, env=env, check=False)
+    assert proc.returncode != 0 and "run it with export/run_litert_generate.py" in proc.stderr
     other = tmp_path / "classifier"
     other.mkdir()
     (other / "export_config.json").write_text(json.dumps({"task": "text_classifier"}))
     proc = run(str(other))
     assert proc.returncode != 0 and "this runner generates with causal_lm" in proc.stderr
+
+
+class _Spec:
+    """The attributes `write_generation_artifact` reads from a spec."""
+
+    def __init__(self, hub):
+        self.hub, self.sequence_length, self.cache_length = hub, 4, 8
+
+
+def test_generation_artifact_is_gated_and_skipped_without_a_cached_task(tmp_path, monkeypatch):
+    from kerasft.errors import ParityError
+    from kerasft.export import tflite
+    from kerasft.export.generation import write_generation_artifact
+
+    def fake_convert(source, outputs, **kwargs):
+        for path in outputs.values():
+            with open(path, "wb") as f:
+                f.write(b"tflite")
+        return {q: {"size": 6, "flex_ops": []} for q in outputs}
+
+    monkeypatch.setattr(tflite, "convert_saved_model", fake_convert)
+    written = []
+    options = {"parity_texts": ["a", "b", "c", "d"], "max_abs_diff": 1e-4}
+
+    def check(diff, agreement):
+        def run(path, texts):
+            written.append((os.path.basename(path), texts))
+            return {"max_abs_diff": diff, "greedy_agreement": agreement, "prompts": len(texts)}
+        return run
+
+    entries, notes = write_generation_artifact(_Spec(object()), None, str(tmp_path), options,
+                                               str(tmp_path), lambda d: None, check(0.0, 1.0))
+    assert notes == [] and entries[0]["generation_parity"]["prompts"] == 3
+    assert written == [("generate.tflite", ["a", "b", "c"])]
+    with pytest.raises(ParityError, match=r"max \|Δ logits\| 0.01 \(limit 0.0001\)"):
+        write_generation_artifact(_Spec(object()), None, str(tmp_path), options,
+                                  str(tmp_path), lambda d: None, check(0.01, 1.0))
+    with pytest.raises(ParityError, match="greedy agreement 0.500"):
+        write_generation_artifact(_Spec(object()), None, str(tmp_path), options,
+                                  str(tmp_path), lambda d: None, check(0.0, 0.5))
+    entries, notes = write_generation_artifact(_Spec(None), None, str(tmp_path), options,
+                                               str(tmp_path), lambda d: None, check(0.0, 1.0))
+    assert entries == [] and "not written (keras-hub has no key/value-cache" in notes[0]
+
+
+def test_runner_refuses_no_cache_for_seq2seq(tmp_path):
+    from kerasft.decoding import generation
+
+    directory = tmp_path / "seq2seq"
+    directory.mkdir()
+    shutil.copyfile(generation.__file__, directory / "generation.py")
+    (directory / "export_config.json").write_text(json.dumps({
+        "task": "seq2seq_lm", "decoding_module": "generation.py", "task_config": {},
+        "tokenizer": {"pad_token_id": 0}, "artifacts": [], "sequence_length": 8,
+        "inputs": ["encoder_token_ids"], "outputs": ["logits"]}))
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "export"))
+
+    def run(name, *args):
+        return subprocess.run([sys.executable, os.path.join(ROOT, "export", name),
+                               str(directory), "a source", *args], capture_output=True,
+                              text=True, timeout=120, env=env, check=False)
+
+    proc = run("run_litert_generate.py", "--no-cache")
+    assert proc.returncode != 0 and "--no-cache runs causal-LM exports only" in proc.stderr
