@@ -24,6 +24,7 @@ median over repeats is reported. Single-threaded LiteRT by default (one
 phone core; `--threads`).
 
     python bench/generation_bench.py [--tokens 256] [--repeats 3]
+    python bench/generation_bench.py --tokens 24     # a 32-slot cache (1.5 min)
 
 About 6 minutes on this project's 2 shared CPU cores (load average 5).
 Writes bench/results/generation_bench.json and prints a table.
