@@ -123,6 +123,9 @@ def predict(args, texts, config, labels, forward, length=None):
         with the input's fields (`text`, or `question` and `context`).
     """
     decoding = load_decoding(args.export_dir, config)
+    if not hasattr(decoding, "decode"):  # generation.py drives a loop instead
+        sys.exit(f"error: the {config['task']} export in {args.export_dir} generates text; "
+                 "run it with export/run_litert_generate.py.")
     task_config = decoding_config(config, labels)
     if getattr(args, "explain", False):
         return explain_occlusion(args, texts, config, labels, forward, length, decoding)

@@ -20,5 +20,7 @@ decode with the same code. Every module exposes:
 
 `task_config` is the export's `task_config` (labels, thresholds, window
 settings...). Modules: `classification`, `multi_label`, `regression`, `ner`,
-`qa`.
+`qa`. `generation` is of another kind: a causal LM's token choice and its
+one-token-per-call loop (`generate(prefill, step, ...)`), shipped with
+causal-LM exports for `export/run_litert_generate.py`.
 """

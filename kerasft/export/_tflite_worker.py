@@ -5,7 +5,8 @@ TensorFlow, never kerasft. The TFLite converter leaks memory on every call
 (tensorflow#122598); a process per conversion gives it all back.
 
 job.json: {"saved_model", "outputs" ({quantization: path}), "allow_flex_ops",
-"input_names", "representative" (a .npz of int32 [n, batch, sequence] arrays
+"input_names", "signature_keys" (the signatures to convert, null: all),
+"representative" (a .npz of int32 [n, batch, sequence] arrays
 or null), "result" (where the result JSON goes)}. One process converts every
 quantization of one model: TensorFlow is imported once, and whatever the
 converter leaks goes when the process ends.
@@ -76,7 +77,8 @@ def _flex_ops(message):
 def convert(job, quantization, output, strict_int8=True):
     import tensorflow as tf
 
-    converter = tf.lite.TFLiteConverter.from_saved_model(job["saved_model"])
+    converter = tf.lite.TFLiteConverter.from_saved_model(
+        job["saved_model"], signature_keys=job.get("signature_keys"))
     ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     if quantization == "float16":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]

@@ -69,6 +69,8 @@ def _write_json(path, value):
 def _parity_artifacts(artifacts):
     out = []
     for a in artifacts:
+        if a.get("role"):  # checked by the task that wrote it
+            continue
         out.append(a)
         if a.get("mediapipe_metadata"):
             out.append({**a, "format": "mediapipe"})
@@ -79,7 +81,7 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
                  sequence_length=None, batch_size=1, texts=None, labels=None,
                  representative_texts=None, parity=True, thresholds=None,
                  allow_flex_ops=False, opset=onnx_export.MIN_OPSET, tokenizer=None,
-                 overwrite=False, latency_repeats=50, timeout=1800, verbose=True):
+                 overwrite=False, latency_repeats=50, timeout=1800, verbose=True, spec=None):
     """Exports a task model to SavedModel, TFLite and ONNX, gated on parity.
 
     Args:
@@ -108,6 +110,10 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
         latency_repeats: int. Batch-1 latency samples per artifact.
         timeout: float. Seconds allowed for each TFLite conversion.
         verbose: bool. Print progress and the parity table.
+        spec: `ExportSpec` or None. Defaults to `spec_for_model(model,
+            tokenizer, sequence_length)` (a task passes its own when it
+            takes export options of its own, such as a causal LM's
+            `cache_length`).
 
     Returns:
         dict: the export report (also written to `export_report.json`).
@@ -131,12 +137,15 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
     if int(batch_size) < 1:
         raise ExportError(f"batch_size must be >= 1. Received: batch_size={batch_size}.")
     directory = check_destination(directory, overwrite, error=ExportError)
-    spec = spec_for_model(model, tokenizer=tokenizer, sequence_length=sequence_length)
+    if spec is None:
+        spec = spec_for_model(model, tokenizer=tokenizer, sequence_length=sequence_length)
     _check_length(model, spec)
     parity_texts = list(texts) if texts is not None else list(PROBE_TEXTS)
     options = {"batch_size": int(batch_size), "allow_flex_ops": allow_flex_ops,
                "opset": opset, "timeout": timeout,
-               "representative_texts": list(representative_texts or parity_texts)}
+               "representative_texts": list(representative_texts or parity_texts),
+               "parity": parity, "parity_texts": parity_texts,
+               "max_abs_diff": limits["max_abs_diff"]}
     plan, notes = plan_artifacts(formats, quantizations)
     if texts is None:
         notes.append("parity on built-in probe texts (pass texts= and labels= for accuracy)")

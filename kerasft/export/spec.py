@@ -135,6 +135,27 @@ class ExportSpec:
         """The task metric of `outputs` against true `labels` (or None)."""
         return None
 
+    # -- more artifacts -------------------------------------------------------
+    def extra_artifacts(self, model, fmt, stage, options, tmp):
+        """Artifacts the task writes for format `fmt` besides its forward
+        pass (hook; a causal LM's key/value-cache `.tflite`).
+
+        Args:
+            model: the Keras task model.
+            fmt: str. The format just written (`"tflite"`, ...).
+            stage: str. The export directory being written.
+            options: dict. The export options (`timeout`,
+                `allow_flex_ops`, `parity`, `parity_texts`,
+                `max_abs_diff`, ...).
+            tmp: str. A scratch folder inside `stage`.
+
+        Returns:
+            `(artifacts, notes)`: report entries (each with `file`,
+            `quantization` and `role`; the task checks them itself, the
+            parity gate's rows skip them) and notes. Default: none.
+        """
+        return [], []
+
 
 class ClassificationSpec(ExportSpec):
     """`ExportSpec` of a text classifier: one probabilities output."""

@@ -86,7 +86,7 @@ def flex_ops_in(model_bytes):
 
 
 def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representative=None,
-                        allow_flex_ops=False, timeout=1800):
+                        allow_flex_ops=False, timeout=1800, signature_keys=None):
     """Converts a fixed-shape SavedModel to `.tflite` files in one child process.
 
     Args:
@@ -98,6 +98,8 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
             the calibration inputs (int8 only).
         allow_flex_ops: bool. Accept TensorFlow (Flex) ops.
         timeout: float. Seconds before the conversions are abandoned.
+        signature_keys: list of str or None. The SavedModel signatures to
+            convert (one TFLite signature each). Defaults to all of them.
 
     Returns:
         dict of quantization -> `{"size", "flex_ops"[, "int8_fallback"]}`.
@@ -114,7 +116,8 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
             )
     job = {"saved_model": saved_model_dir, "outputs": dict(outputs),
            "allow_flex_ops": bool(allow_flex_ops), "input_names": list(input_names),
-           "representative": None}
+           "representative": None,
+           "signature_keys": None if signature_keys is None else list(signature_keys)}
     # The job's files go beside the outputs (inside the export being written),
     # not into the system temp folder.
     where = os.path.dirname(os.path.abspath(next(iter(outputs.values()), saved_model_dir)))

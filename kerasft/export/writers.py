@@ -120,6 +120,8 @@ def write_artifacts(model, spec, stage, plan, options, say):
             say(f"Exporting {fmt}: {', '.join(name for _, name in entries)}")
             start = time.perf_counter()
             written, more = _WRITERS[fmt](model, spec, stage, entries, options, tmp)
+            extra, extra_notes = spec.extra_artifacts(model, fmt, stage, options, tmp)
+            written, more = written + extra, more + extra_notes
             timings[fmt] = round(time.perf_counter() - start, 2)
             notes += more
             for artifact in written:

@@ -2,12 +2,11 @@
 
 import numpy as np
 
+from kerasft.decoding.generation import draw, softmax
 
-def softmax(logits):
-    """Softmax over the last axis (float64, NumPy)."""
-    shifted = logits - np.max(logits, axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=-1, keepdims=True)
+# The token-choice functions are numpy-only and live in
+# `kerasft.decoding.generation`, which exports ship to their runners.
+__all__ = ["Sampler", "draw", "log_softmax", "softmax"]
 
 
 def log_softmax(logits):
@@ -15,21 +14,6 @@ def log_softmax(logits):
     logits = np.asarray(logits, dtype="float64")
     shifted = logits - np.max(logits, axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
-def draw(logits, rng):
-    """One token per row drawn from `softmax(logits)` with the NumPy
-    generator `rng`; tokens at `-inf` are never drawn."""
-    probs = softmax(logits)
-    cumulative = np.cumsum(probs, axis=-1)
-    draws = rng.random(len(probs)) * cumulative[:, -1]
-    chosen = np.array([np.searchsorted(c, d, side="right") for c, d in zip(cumulative, draws)])
-    # Guard against rounding at the top end: never pick a filtered token.
-    chosen = np.minimum(chosen, probs.shape[-1] - 1)
-    bad = probs[np.arange(len(probs)), chosen] == 0
-    if bad.any():
-        chosen[bad] = np.argmax(probs[bad], axis=-1)
-    return chosen.astype("int32")
 
 
 class Sampler:

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from kerasft.decoding.generation import trim_prompt
 from kerasft.errors import ConfigError
 
 EOS_CANDIDATES = ("<|endoftext|>", "</s>", "<eos>", "<|end_of_text|>", "[SEP]")
@@ -50,12 +51,4 @@ def prompt_token_ids(tokenizer, prompts, room, eos_token_id=None):
     dropped, an empty prompt started with end-of-text (or padding), and at
     most the last `room` tokens kept."""
     encoded = tokenizer.encode(prompts)["token_ids"]
-    out = []
-    for ids in encoded:
-        if len(ids) and eos_token_id is not None and ids[-1] == eos_token_id:
-            ids = ids[:-1]  # a post-processor's end token would end the text
-        if not len(ids):
-            start = eos_token_id if eos_token_id is not None else tokenizer.pad_token_id
-            ids = np.asarray([start], "int32")
-        out.append(np.asarray(ids[-room:], "int32"))  # keep the latest context
-    return out
+    return [trim_prompt(ids, room, eos_token_id, tokenizer.pad_token_id) for ids in encoded]

@@ -1,18 +1,9 @@
 """`TopKSampler`: a draw among the k most likely tokens."""
 
-import numpy as np
+from kerasft.decoding.generation import draw, top_k_logits
+from kerasft.generation.sampler import Sampler
 
-from kerasft.generation.sampler import Sampler, draw
-
-
-def top_k_logits(logits, k):
-    """`logits` with all but the `k` largest of each row at -inf (ties
-    broken towards the lower token id, so exactly k tokens stay)."""
-    logits = np.array(logits, dtype="float64")
-    if k < logits.shape[-1]:
-        order = np.argsort(-logits, axis=-1, kind="stable")
-        np.put_along_axis(logits, order[:, k:], -np.inf, axis=-1)
-    return logits
+__all__ = ["TopKSampler", "top_k_logits"]
 
 
 class TopKSampler(Sampler):

@@ -1,27 +1,9 @@
 """`TopPSampler`: a draw from the nucleus of most likely tokens."""
 
-import numpy as np
+from kerasft.decoding.generation import draw, top_k_logits, top_p_logits
+from kerasft.generation.sampler import Sampler
 
-from kerasft.generation.sampler import Sampler, draw, softmax
-from kerasft.generation.top_k_sampler import top_k_logits
-
-
-def top_p_logits(logits, p):
-    """`logits` with the tokens outside the nucleus at -inf: the nucleus is
-    the smallest set of most likely tokens whose probabilities sum to at
-    least `p`; the most likely token is always kept."""
-    logits = np.array(logits, dtype="float64")
-    if p >= 1:
-        return logits
-    order = np.argsort(-logits, axis=-1, kind="stable")
-    probs = softmax(np.take_along_axis(logits, order, axis=-1))
-    mass_before = np.cumsum(probs, axis=-1) - probs
-    drop = mass_before >= p
-    drop[:, 0] = False
-    np.put_along_axis(logits, order, np.where(drop, -np.inf,
-                                              np.take_along_axis(logits, order, axis=-1)),
-                      axis=-1)
-    return logits
+__all__ = ["TopPSampler", "top_p_logits"]
 
 
 class TopPSampler(Sampler):

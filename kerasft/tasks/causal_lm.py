@@ -28,8 +28,7 @@ from kerasft.data.text_data import TextData
 from kerasft.errors import ConfigError, DataError
 from kerasft.evaluation.classification import write_report
 from kerasft.evaluation.generation import Perplexity, perplexity
-from kerasft.export.generation import write_generate_saved_model
-from kerasft.export.spec import ExportSpec
+from kerasft.export.generation import CausalLMExportSpec, write_generate_saved_model
 from kerasft.generation.decoding import decode
 from kerasft.generation.graph_decoding import greedy_decoder_graph
 from kerasft.generation.model_steps import DecoderSteps
@@ -296,14 +295,41 @@ class CausalLM(Task):
         return results[0] if single else results
 
     # -- export ---------------------------------------------------------------
-    def export_spec(self, tokenizer=None, sequence_length=None):
-        """`ExportSpec` of the fixed-length forward pass: `token_ids` and
-        `padding_mask` (int32 `[batch, sequence_length]`) -> `logits`
-        (float32 `[batch, sequence_length, vocabulary]`)."""
-        return ExportSpec(list(self.input), ["logits"],
-                          tokenizer or self.preprocessor.tokenizer,
-                          sequence_length or self.preprocessor.sequence_length,
-                          task_name=self.task_name)
+    def export_spec(self, tokenizer=None, sequence_length=None, cache_length=None):
+        """`CausalLMExportSpec`: the fixed-length forward pass (`token_ids`
+        and `padding_mask`, int32 `[batch, sequence_length]` -> `logits`,
+        float32 `[batch, sequence_length, vocabulary]`) and, with TFLite,
+        `generate.tflite` with `prefill` / `decode` signatures over a
+        key/value cache of `cache_length` slots (default: the backbone's
+        positions) where keras-hub has a cached task for the backbone."""
+        return CausalLMExportSpec(list(self.input), tokenizer or self.preprocessor.tokenizer,
+                                  sequence_length or self.preprocessor.sequence_length,
+                                  hub=self._steps.build().hub, cache_length=cache_length,
+                                  eos_token_id=self.eos_token_id, task_name=self.task_name)
+
+    def export(self, directory, formats=("saved_model", "tflite", "onnx"),
+               quantization="none", cache_length=None, **kwargs):
+        """Exports as `Task.export` does; with `"tflite"` also
+        `generate.tflite` for on-device generation (`prefill` and `decode`
+        signatures, explicit key/value cache; run it with
+        `export/run_litert_generate.py`). `model.tflite` stays the
+        no-cache forward pass.
+
+        Args:
+            cache_length: int or None. Cache slots of `generate.tflite`:
+                the longest prompt plus continuation it can hold. Defaults
+                to the backbone's positions.
+            sequence_length: int or None. The fixed length of the forward
+                pass and of `prefill`'s prompt. Defaults to the
+                preprocessor's.
+            **kwargs: see `kerasft.export.export_model`.
+        """
+        if "format" in kwargs:
+            return super().export(directory, **kwargs)
+        spec = self.export_spec(kwargs.get("tokenizer"), kwargs.get("sequence_length"),
+                                cache_length=cache_length)
+        return super().export(directory, formats=formats, quantization=quantization,
+                              spec=spec, **kwargs)
 
     def greedy_graph(self, token_ids, padding_mask, max_new_tokens, stop_token_id=None):
         """Greedy decoding in `keras.ops` (traceable, for SavedModel export);

@@ -306,16 +306,38 @@ class Seq2SeqLM(Task):
         return list(data.texts), list(data.labels)
 
     # -- export ---------------------------------------------------------------
-    def export_spec(self, tokenizer=None, sequence_length=None):
+    def export_spec(self, tokenizer=None, sequence_length=None, cache_length=None):
         """`ExportSpec` of the fixed-length forward pass: `encoder_*` (the
         sources) and `decoder_*` (start token, then padding), all int32
         `[batch, sequence_length]` -> `logits` float32 `[batch,
-        sequence_length, vocabulary]`; position 0 scores the first token."""
+        sequence_length, vocabulary]`; position 0 scores the first token.
+        With TFLite also `generate.tflite` (encoder once, one decoder call
+        per token over a cache of `cache_length` slots)."""
         return Seq2SeqExportSpec(self.preprocessor, self.decoder_start_token_id,
                                  list(self.input), ["logits"],
                                  tokenizer or self.preprocessor.tokenizer,
                                  sequence_length or self.preprocessor.sequence_length,
-                                 task_name=self.task_name)
+                                 steps=self._steps.build(), cache_length=cache_length,
+                                 eos_token_id=self.eos_token_id, task_name=self.task_name)
+
+    def export(self, directory, formats=("saved_model", "tflite", "onnx"),
+               quantization="none", cache_length=None, **kwargs):
+        """Exports as `Task.export` does; with `"tflite"` also
+        `generate.tflite` for on-device generation (`prefill` runs the
+        encoder, `decode` one target token; run it with
+        `export/run_litert_generate.py`).
+
+        Args:
+            cache_length: int or None. Decoder cache slots (start token +
+                new tokens). Defaults to 1 + `target_sequence_length`.
+            **kwargs: see `kerasft.export.export_model`.
+        """
+        if "format" in kwargs:
+            return super().export(directory, **kwargs)
+        spec = self.export_spec(kwargs.get("tokenizer"), kwargs.get("sequence_length"),
+                                cache_length=cache_length)
+        return super().export(directory, formats=formats, quantization=quantization,
+                              spec=spec, **kwargs)
 
     def greedy_graph(self, encoder_token_ids, encoder_padding_mask, max_new_tokens):
         """Greedy decoding in `keras.ops` (traceable, for SavedModel export);
