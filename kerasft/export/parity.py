@@ -30,7 +30,7 @@ import kerasft.export.runtimes as runtimes
 from kerasft.errors import ExportError
 
 DEFAULT_THRESHOLDS = {"max_abs_diff": 1e-4, "min_top1_agreement": 0.98,
-                      "mediapipe_max_abs_diff": 1e-3}
+                      "mediapipe_max_abs_diff": 1e-3, "min_cosine": 0.9999}
 
 
 def check_thresholds(thresholds):
@@ -63,6 +63,8 @@ def _runner(artifact, spec):
         return runtimes.SavedModelRunner(artifact["path"], spec)
     if kind == "tflite":
         return runtimes.TFLiteRunner(artifact["path"], spec)
+    if kind == "mediapipe" and spec.mediapipe_task == "text_embedder":
+        return runtimes.MediaPipeEmbedderRunner(artifact["path"], spec)
     if kind == "mediapipe":
         return runtimes.MediaPipeRunner(artifact["path"], spec)
     return runtimes.OnnxRunner(artifact["path"], spec)
@@ -100,7 +102,8 @@ def _dynamic_shapes(runner, reference_runner, spec, texts):
 def _measure(runner, texts, features, repeats):
     """Raw strings where the artifact takes them (MediaPipe, a SavedModel
     with the in-graph tokenizer, single texts), else the encoded ids."""
-    takes_text = isinstance(runner, runtimes.MediaPipeRunner) or (
+    takes_text = isinstance(runner, (runtimes.MediaPipeRunner,
+                                     runtimes.MediaPipeEmbedderRunner)) or (
         isinstance(runner, runtimes.SavedModelRunner) and runner.takes_text
         and all(isinstance(t, str) for t in texts))
     if takes_text:
@@ -163,7 +166,11 @@ def check_parity(model, spec, artifacts, texts, labels=None, thresholds=None,
         row.update(spec.metric(outputs, labels) or {})
         for key, value in (metric or {}).items():
             row[f"{key}_delta"] = row[key] - value
-        if artifact["quantization"] == "none" and artifact["format"] == "mediapipe":
+        if artifact["quantization"] == "none" and "min_cosine" in row:
+            # embeddings: the direction is what search and similarity read
+            row["gate"] = f"min_cosine >= {limits['min_cosine']:g}"
+            row["passed"] = row["min_cosine"] >= limits["min_cosine"]
+        elif artifact["quantization"] == "none" and artifact["format"] == "mediapipe":
             limit = limits["mediapipe_max_abs_diff"]
             row["gate"] = f"max_abs_diff <= {limit:g} and top1_agreement == 1"
             row["passed"] = row["max_abs_diff"] <= limit and row["top1_agreement"] == 1.0
@@ -206,13 +213,17 @@ def hints(rows):
 def format_table(rows):
     """A fixed-width text table of parity rows."""
     has_accuracy = any("accuracy" in r for r in rows)
+    has_cosine = any("min_cosine" in r for r in rows)
     header = ["format", "quantization", "size MB", "max |Δp|", "top-1 agree"]
+    header += ["min cos"] if has_cosine else []
     header += ["accuracy", "Δ acc"] if has_accuracy else []
     header += ["p50 ms", "p95 ms", "gate"]
     lines = []
     for r in rows:
         cells = [r["format"], r["quantization"], f"{r['size_mb']:.2f}",
                  f"{r['max_abs_diff']:.2e}", f"{r['top1_agreement']:.2%}"]
+        if has_cosine:
+            cells.append(f"{r.get('min_cosine', 1.0):.6f}")
         if has_accuracy:
             cells += [f"{r.get('accuracy', float('nan')):.4f}",
                       f"{r.get('accuracy_delta', 0.0):+.4f}"]
