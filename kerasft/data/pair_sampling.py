@@ -16,15 +16,23 @@ import numpy as np
 from kerasft.errors import DataError
 
 
-def check_few_shot(texts, labels, name="texts"):
+def check_few_shot(texts, labels, classes=None, name="texts"):
     """Validates labelled examples for contrastive pairs; returns
     `(texts, labels)` with exact duplicates dropped (first kept).
+
+    Args:
+        texts: list of str.
+        labels: list of labels, one per text.
+        classes: list or None. Every class the examples must cover (a
+            classifier's labels); None: the classes of `labels`.
+        name: str. What `texts` is called in messages.
 
     Raises:
         DataError: texts and labels of different lengths; a non-string or
             blank text (names the row); a text given with two labels (names
             both rows); fewer than two classes; more classes than examples;
-            a class with a single distinct example (names the class and row).
+            a class with a single distinct example (names the class and row);
+            a class of `classes` without examples.
     """
     texts, labels = list(texts), list(labels)
     if len(texts) != len(labels):
@@ -48,16 +56,23 @@ def check_few_shot(texts, labels, name="texts"):
         seen[text] = i
         keep.append(i)
     texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
-    classes = list(dict.fromkeys(labels))
-    if len(classes) < 2:
+    present = list(dict.fromkeys(labels))
+    if classes is not None:
+        classes = list(classes)
+        if len(classes) > len(texts):
+            raise DataError(
+                f"More classes than examples. Received: {len(classes)} classes and "
+                f"{len(texts)} distinct examples. Give at least 2 examples per class.")
+        missing = [c for c in classes if c not in set(present)]
+        if missing:
+            raise DataError(
+                f"Every class needs examples. Received: no example of {missing} "
+                f"(classes: {classes}). Add examples or drop those classes.")
+    if len(present) < 2:
         raise DataError(
             f"Contrastive pairs need at least two classes (negatives come from other "
-            f"classes). Received: labels {classes}. Add examples of another class.")
-    if len(classes) > len(texts):
-        raise DataError(
-            f"More classes than examples. Received: {len(classes)} classes and "
-            f"{len(texts)} distinct examples. Give at least 2 examples per class.")
-    for label in classes:
+            f"classes). Received: labels {present}. Add examples of another class.")
+    for label in present:
         rows = [keep[i] for i, l in enumerate(labels) if l == label]
         if len(rows) < 2:
             raise DataError(

@@ -16,7 +16,7 @@ evaluate_report and explain work unchanged.
 import numpy as np
 
 from kerasft.data.pair_sampling import check_few_shot, label_pairs
-from kerasft.errors import ConfigError, DataError
+from kerasft.errors import ConfigError
 from kerasft.utils.arguments import positive_int, positive_number
 
 FEW_SHOT_LOSSES = ("cosine_similarity", "multiple_negatives_ranking")
@@ -60,14 +60,10 @@ def fit_few_shot(classifier, texts, labels, *, num_iterations=20, epochs=1, batc
     num_iterations = positive_int(num_iterations, "num_iterations")
     epochs = positive_int(epochs, "epochs")
     head_C = positive_number(head_C, "head_C")
-    texts, labels = check_few_shot(texts, labels)
-    ids = classifier.label_vocabulary.encode(labels)  # names unknown labels
-    missing = [name for i, name in enumerate(classifier.labels) if i not in set(ids)]
-    if missing:
-        raise DataError(
-            f"Every label of the classifier needs examples. Received: no example of "
-            f"{missing} (labels: {classifier.labels}). Add examples or build the classifier "
-            "with only the labels you have.")
+    names = list(classifier.labels)
+    ids = classifier.label_vocabulary.encode(list(labels))  # names unknown labels
+    texts, labels = check_few_shot(texts, [names[i] for i in ids], classes=names)
+    ids = np.asarray([names.index(label) for label in labels])
     first, second, scores = label_pairs(texts, list(ids), num_iterations, seed=seed)
     if loss == "multiple_negatives_ranking":  # in-batch negatives: positives only
         keep = scores > 0
