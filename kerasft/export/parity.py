@@ -8,7 +8,9 @@ metric (accuracy when labels are given), size on disk and batch-1 latency
 p50/p95. ONNX artifacts are also run at two batch sizes x two sequence
 lengths (their axes are dynamic) and the worst difference counts. An fp32
 artifact fails when max |Δ| exceeds `max_abs_diff`; a
-quantized one when top-1 agreement is below `min_top1_agreement`.
+quantized one when top-1 agreement is below `min_top1_agreement`. Embeddings
+(specs whose `compare` reports `min_cosine`) gate fp32 artifacts, MediaPipe's
+included, on the lowest cosine with Keras' vectors (`min_cosine`, 0.9999).
 
 MediaPipe rows of fp32 files are held to full top-1 agreement and
 `mediapipe_max_abs_diff` (1e-3) on the texts MediaPipe tokenizes like
@@ -91,12 +93,16 @@ def _dynamic_shapes(runner, reference_runner, spec, texts):
     lengths = sorted({int(n) for n in spec.encode(texts[:5])["padding_mask"].sum(-1)}
                      if "padding_mask" in spec.input_names else {spec.sequence_length})
     shapes = [(1, lengths[0]), (min(5, len(texts)), max(lengths[-1], lengths[0] + 1))]
-    diff = 0.0
+    diff, cosine = 0.0, None
     for batch, length in shapes:
         features = spec.encode(texts[:batch], length=min(length, spec.sequence_length))
-        diff = max(diff, spec.compare(reference_runner.predict(features),
-                                      runner.predict(features), features)["max_abs_diff"])
-    return {"shapes": [list(s) for s in shapes], "max_abs_diff": diff}
+        compared = spec.compare(reference_runner.predict(features), runner.predict(features),
+                                features)
+        diff = max(diff, compared["max_abs_diff"])
+        if "min_cosine" in compared:  # embeddings
+            cosine = min(compared["min_cosine"], 1.0 if cosine is None else cosine)
+    out = {"shapes": [list(s) for s in shapes], "max_abs_diff": diff}
+    return out if cosine is None else {**out, "min_cosine": cosine}
 
 
 def _measure(runner, texts, features, repeats):
@@ -163,6 +169,8 @@ def check_parity(model, spec, artifacts, texts, labels=None, thresholds=None,
         if artifact["format"] == "onnx":
             row["dynamic_shapes"] = dynamic
             row["max_abs_diff"] = max(row["max_abs_diff"], dynamic["max_abs_diff"])
+            if "min_cosine" in dynamic:
+                row["min_cosine"] = min(row["min_cosine"], dynamic["min_cosine"])
         row.update(spec.metric(outputs, labels) or {})
         for key, value in (metric or {}).items():
             row[f"{key}_delta"] = row[key] - value

