@@ -7,7 +7,8 @@ from kerasft.preprocessors.pair_batching import make_pair_dataset
 
 
 def _features(lengths, start):
-    return {"token_ids": [np.arange(start, start + n) for n in lengths],
+    # row i holds start + 10 i, start + 10 i + 1, ...
+    return {"token_ids": [start + 10 * i + np.arange(n) for i, n in enumerate(lengths)],
             "padding_mask": [np.ones(n, "int32") for n in lengths]}
 
 
@@ -19,7 +20,7 @@ def test_batches_stack_first_then_second_texts():
     assert steps == 2 and len(batches) == 2
     x, y = batches[0]
     np.testing.assert_array_equal(x["token_ids"].numpy(), [
-        [10, 11, 0, 0], [10, 11, 12, 0], [50, 0, 0, 0], [50, 51, 52, 53]])
+        [10, 11, 0, 0], [20, 21, 22, 0], [50, 0, 0, 0], [60, 61, 62, 63]])
     np.testing.assert_array_equal(x["padding_mask"].numpy().sum(1), [2, 3, 1, 4])
     np.testing.assert_allclose(y.numpy(), [0.1, 0.2, 0.1, 0.2])
     x, y = batches[1]
@@ -28,16 +29,17 @@ def test_batches_stack_first_then_second_texts():
 
 
 def test_epoch_order_reshuffles_each_epoch_by_seed():
-    first, second = _features([1] * 6, 0), _features([1] * 6, 100)
+    first, second = _features([1] * 6, 0), _features([1] * 6, 100)  # ids 0, 10, ... 50
     ds, steps = make_pair_dataset(first, second, batch_size=3,
                                   shuffle=EpochOrder(seed=1, first_epoch=0, epochs=2))
-    rows = [x["token_ids"].numpy()[:3, 0].tolist() for x, _ in ds]
+    rows = [(x["token_ids"].numpy()[:3, 0] // 10).tolist() for x, _ in ds]
     assert steps == 2 and len(rows) == 4
     epoch0, epoch1 = sorted(rows[0] + rows[1]), rows[2] + rows[3]
     assert epoch0 == list(range(6)) and sorted(epoch1) == list(range(6))
     again, _ = make_pair_dataset(first, second, batch_size=3,
                                  shuffle=EpochOrder(seed=1, first_epoch=0, epochs=2))
-    assert [x["token_ids"].numpy()[:3, 0].tolist() for x, _ in again] == rows
+    assert [(x["token_ids"].numpy()[:3, 0] // 10).tolist() for x, _ in again] == rows
+    assert rows[0] + rows[1] != rows[2] + rows[3]  # another order in epoch 1
 
 
 def test_left_padding_is_refused():
