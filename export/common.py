@@ -7,7 +7,9 @@ export ships its task's numpy-only decoding module (`classification.py`,
 `multi_label.py`, `regression.py`, `ner.py`, `qa.py`, copied from
 `kerasft/decoding/` and named in `export_config.json`); the runners load it
 and call its `decode` (and `prepare` for windowed tasks), so they answer
-with the code Keras' `predict_records` runs.
+with the code Keras' `predict_records` runs. Embedding exports
+(`embedding.py`) print vectors, or with `--query` rank the texts by cosine
+similarity with `embedding.rank`, the code of `TextEmbedder.search`.
 """
 
 import argparse
@@ -131,6 +133,9 @@ def predict(args, texts, config, labels, forward, length=None):
         return explain_occlusion(args, texts, config, labels, forward, length, decoding)
     inputs = texts
     echoes = [{"text": _show_text(t)} for t in texts]
+    if getattr(args, "query", None):
+        inputs = [args.query] + list(texts)  # row 0 is the query
+        echoes = [{"text": t} for t in inputs]
     if "question" in decoding.INPUT_FIELDS:
         if not args.question:
             sys.exit(f"error: a {config['task']} export needs --question (the texts are the "
@@ -148,7 +153,23 @@ def predict(args, texts, config, labels, forward, length=None):
     rows = len(next(iter(feed.values())))
     outputs = forward(feed) if rows else {name: [] for name in config["outputs"]}
     records = decoding.decode(outputs, task_config, state)
+    if getattr(args, "query", None):
+        return print_ranking(args, texts, [r["embedding"] for r in records], decoding)
     results = [{**echo, **record} for echo, record in zip(echoes, records)]
+    return print_results(results, args.json, decoding.format_record)
+
+
+def print_ranking(args, texts, vectors, decoding):
+    """`--query`: ranks `texts` by the cosine of their vectors (`vectors[1:]`)
+    with the query's (`vectors[0]`), through the export's decoding module
+    (`embedding.rank`, what `TextEmbedder.search` runs); prints the top
+    `--top-k` as `{"query", "index", "text", "score"}`."""
+    if not hasattr(decoding, "rank"):
+        sys.exit("error: --query ranks texts with an embedding export (text_embedder); "
+                 "this export has no ranking.")
+    ranked = decoding.rank(vectors[0], vectors[1:], args.top_k)
+    results = [{"query": args.query, "index": i, "text": texts[i], "score": score}
+               for i, score in ranked]
     return print_results(results, args.json, decoding.format_record)
 
 
@@ -243,6 +264,10 @@ def parse_args(description, with_quantization=True):
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--question", help="question answering exports: the question to ask "
                                            "(the texts are the contexts)")
+    parser.add_argument("--query", help="embedding exports: rank the texts for this query "
+                                        "by cosine similarity")
+    parser.add_argument("--top-k", type=int, default=None,
+                        help="with --query: how many ranked texts to print (default: all)")
     parser.add_argument("--explain", action="store_true",
                         help="word scores by occlusion (classifiers and regressors)")
     parser.add_argument("--pairs", action="store_true",

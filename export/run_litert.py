@@ -5,6 +5,9 @@ answer raw texts.
     python export/run_litert.py NER_EXPORT "Angela Merkel visited Paris." --json
     python export/run_litert.py QA_EXPORT --question "Who wrote it?" "CONTEXT ..." --json
 
+Embedding exports print vectors, or rank the texts for `--query "..."`
+(`--top-k N`).
+
 Needs `ai-edge-litert`, `tokenizers` and numpy; not TensorFlow, not kerasft.
 The `.tflite` has fixed `[batch, sequence_length]` inputs; rows run one by
 one (repeated to fill the batch).

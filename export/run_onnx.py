@@ -5,6 +5,9 @@
     python export/run_onnx.py QA_EXPORT --question "Who wrote it?" "CONTEXT ..." --json
     python export/run_onnx.py STS_EXPORT --pairs "$(printf 'A man sings.\tA man is singing.')"
 
+Embedding exports print vectors, or rank the texts for `--query "..."`
+(`--top-k N`).
+
 Needs `onnxruntime`, `tokenizers` and numpy; not TensorFlow, not kerasft.
 Inputs have dynamic axes: texts run as one batch padded to the longest
 (NER and QA windows at the export's sequence length).

@@ -43,6 +43,10 @@ DEFAULTS = {
         "seed": 42,
         "mixed_precision": False,
         "strategy": None,  # mirrored, multi_worker, tpu
+        # SetFit few-shot training (text_classifier only): epochs, batch_size
+        # and learning_rate then apply to the contrastive stage.
+        "few_shot": False,
+        "few_shot_iterations": 20,
     },
     "export": {"formats": [], "quantization": "none"},
 }
@@ -179,8 +183,17 @@ def validate_config(config):
     training["weight_decay"] = non_negative_number(training["weight_decay"],
                                                    "training.weight_decay")
     training["warmup_ratio"] = fraction(training["warmup_ratio"], "training.warmup_ratio")
-    for key in ("epochs", "batch_size"):
+    for key in ("epochs", "batch_size", "few_shot_iterations"):
         positive_int(training[key], f"training.{key}")
+    if not isinstance(training["few_shot"], bool):
+        raise ConfigError(
+            f"training.few_shot must be true or false. Received: "
+            f"training.few_shot={training['few_shot']!r}.")
+    if training["few_shot"] and config["task"] != "text_classifier":
+        raise ConfigError(
+            f"training.few_shot trains a text_classifier (SetFit). Received: "
+            f"task={config['task']!r} with training.few_shot=true. Set task: "
+            "text_classifier or remove few_shot.")
     if not isinstance(config["sequence_length"], int) or config["sequence_length"] < 2:
         raise ConfigError(
             "sequence_length must be an integer >= 2. "

@@ -147,13 +147,19 @@ def _train_into(tmp, cls, config, verbose):
     callbacks = [timer, keras.callbacks.TensorBoard(os.path.join(tmp, "logs")),
                  keras.callbacks.CSVLogger(os.path.join(tmp, "history.csv"), append=True)]
     start = time.perf_counter()
-    history = model.fit(
-        x, y, epochs=training["epochs"], batch_size=training["batch_size"],
-        validation_data=cls.inputs_targets(val) if val else None,
-        callbacks=callbacks, class_weight=training["class_weight"],
-        seed=training["seed"], early_stopping_patience=training["early_stopping_patience"],
-        checkpoint_dir=os.path.join(tmp, "checkpoints"), verbose=verbose,
-        backup_dir=backup_dir)
+    if training["few_shot"]:  # SetFit: contrastive stage, then a logistic-regression head
+        history = model.fit_few_shot(
+            x, y, num_iterations=training["few_shot_iterations"], epochs=training["epochs"],
+            batch_size=training["batch_size"], learning_rate=training["learning_rate"],
+            seed=training["seed"], callbacks=callbacks, verbose=verbose)
+    else:
+        history = model.fit(
+            x, y, epochs=training["epochs"], batch_size=training["batch_size"],
+            validation_data=cls.inputs_targets(val) if val else None,
+            callbacks=callbacks, class_weight=training["class_weight"],
+            seed=training["seed"], early_stopping_patience=training["early_stopping_patience"],
+            checkpoint_dir=os.path.join(tmp, "checkpoints"), verbose=verbose,
+            backup_dir=backup_dir)
     fit_seconds = time.perf_counter() - start
     plot_training_curves(history, os.path.join(tmp, "training_curves.png"))
     eval_split = test or val

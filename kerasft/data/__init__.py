@@ -4,6 +4,7 @@ from kerasft.data.conll import TagLists, TokenData, read_conll, split_token_data
 from kerasft.data.label_vocabulary import LabelVocabulary
 from kerasft.data.multi_label import parse_label_lists, read_multi_label
 from kerasft.data.fasttext import read_fasttext
+from kerasft.data.pair_sampling import check_few_shot, label_pairs
 from kerasft.data.readers import read_texts
 from kerasft.data.regression import read_regression, read_stsb
 from kerasft.data.splits import train_test_split
@@ -25,6 +26,8 @@ __all__ = [
     "TagLists",
     "TextData",
     "TokenData",
+    "check_few_shot",
+    "label_pairs",
     "entity_types",
     "from_iob2",
     "iob2_tags",

@@ -1,10 +1,11 @@
-"""Evaluation: classification reports and plots."""
+"""Evaluation: task reports (classification, regression, embeddings...) and plots."""
 
 from kerasft.evaluation.classification import (
     classification_report,
     format_report,
     write_report,
 )
+from kerasft.evaluation.embedding import retrieval_report, similarity_report
 from kerasft.evaluation.generation import (
     Perplexity,
     bleu,
@@ -32,6 +33,8 @@ __all__ = [
     "plot_predictions",
     "plot_training_curves",
     "regression_report",
+    "retrieval_report",
+    "similarity_report",
     "squad_report",
     "tune_thresholds",
     "write_report",

@@ -8,7 +8,9 @@ metric (accuracy when labels are given), size on disk and batch-1 latency
 p50/p95. ONNX artifacts are also run at two batch sizes x two sequence
 lengths (their axes are dynamic) and the worst difference counts. An fp32
 artifact fails when max |Δ| exceeds `max_abs_diff`; a
-quantized one when top-1 agreement is below `min_top1_agreement`.
+quantized one when top-1 agreement is below `min_top1_agreement`. Embeddings
+(specs whose `compare` reports `min_cosine`) gate fp32 artifacts, MediaPipe's
+included, on the lowest cosine with Keras' vectors (`min_cosine`, 0.9999).
 
 MediaPipe rows of fp32 files are held to full top-1 agreement and
 `mediapipe_max_abs_diff` (1e-3) on the texts MediaPipe tokenizes like
@@ -30,7 +32,7 @@ import kerasft.export.runtimes as runtimes
 from kerasft.errors import ExportError
 
 DEFAULT_THRESHOLDS = {"max_abs_diff": 1e-4, "min_top1_agreement": 0.98,
-                      "mediapipe_max_abs_diff": 1e-3}
+                      "mediapipe_max_abs_diff": 1e-3, "min_cosine": 0.9999}
 
 
 def check_thresholds(thresholds):
@@ -63,6 +65,8 @@ def _runner(artifact, spec):
         return runtimes.SavedModelRunner(artifact["path"], spec)
     if kind == "tflite":
         return runtimes.TFLiteRunner(artifact["path"], spec)
+    if kind == "mediapipe" and spec.mediapipe_task == "text_embedder":
+        return runtimes.MediaPipeEmbedderRunner(artifact["path"], spec)
     if kind == "mediapipe":
         return runtimes.MediaPipeRunner(artifact["path"], spec)
     return runtimes.OnnxRunner(artifact["path"], spec)
@@ -89,18 +93,23 @@ def _dynamic_shapes(runner, reference_runner, spec, texts):
     lengths = sorted({int(n) for n in spec.encode(texts[:5])["padding_mask"].sum(-1)}
                      if "padding_mask" in spec.input_names else {spec.sequence_length})
     shapes = [(1, lengths[0]), (min(5, len(texts)), max(lengths[-1], lengths[0] + 1))]
-    diff = 0.0
+    diff, cosine = 0.0, None
     for batch, length in shapes:
         features = spec.encode(texts[:batch], length=min(length, spec.sequence_length))
-        diff = max(diff, spec.compare(reference_runner.predict(features),
-                                      runner.predict(features), features)["max_abs_diff"])
-    return {"shapes": [list(s) for s in shapes], "max_abs_diff": diff}
+        compared = spec.compare(reference_runner.predict(features), runner.predict(features),
+                                features)
+        diff = max(diff, compared["max_abs_diff"])
+        if "min_cosine" in compared:  # embeddings
+            cosine = min(compared["min_cosine"], 1.0 if cosine is None else cosine)
+    out = {"shapes": [list(s) for s in shapes], "max_abs_diff": diff}
+    return out if cosine is None else {**out, "min_cosine": cosine}
 
 
 def _measure(runner, texts, features, repeats):
     """Raw strings where the artifact takes them (MediaPipe, a SavedModel
     with the in-graph tokenizer, single texts), else the encoded ids."""
-    takes_text = isinstance(runner, runtimes.MediaPipeRunner) or (
+    takes_text = isinstance(runner, (runtimes.MediaPipeRunner,
+                                     runtimes.MediaPipeEmbedderRunner)) or (
         isinstance(runner, runtimes.SavedModelRunner) and runner.takes_text
         and all(isinstance(t, str) for t in texts))
     if takes_text:
@@ -160,10 +169,16 @@ def check_parity(model, spec, artifacts, texts, labels=None, thresholds=None,
         if artifact["format"] == "onnx":
             row["dynamic_shapes"] = dynamic
             row["max_abs_diff"] = max(row["max_abs_diff"], dynamic["max_abs_diff"])
+            if "min_cosine" in dynamic:
+                row["min_cosine"] = min(row["min_cosine"], dynamic["min_cosine"])
         row.update(spec.metric(outputs, labels) or {})
         for key, value in (metric or {}).items():
             row[f"{key}_delta"] = row[key] - value
-        if artifact["quantization"] == "none" and artifact["format"] == "mediapipe":
+        if artifact["quantization"] == "none" and "min_cosine" in row:
+            # embeddings: the direction is what search and similarity read
+            row["gate"] = f"min_cosine >= {limits['min_cosine']:g}"
+            row["passed"] = row["min_cosine"] >= limits["min_cosine"]
+        elif artifact["quantization"] == "none" and artifact["format"] == "mediapipe":
             limit = limits["mediapipe_max_abs_diff"]
             row["gate"] = f"max_abs_diff <= {limit:g} and top1_agreement == 1"
             row["passed"] = row["max_abs_diff"] <= limit and row["top1_agreement"] == 1.0
@@ -206,13 +221,17 @@ def hints(rows):
 def format_table(rows):
     """A fixed-width text table of parity rows."""
     has_accuracy = any("accuracy" in r for r in rows)
+    has_cosine = any("min_cosine" in r for r in rows)
     header = ["format", "quantization", "size MB", "max |Δp|", "top-1 agree"]
+    header += ["min cos"] if has_cosine else []
     header += ["accuracy", "Δ acc"] if has_accuracy else []
     header += ["p50 ms", "p95 ms", "gate"]
     lines = []
     for r in rows:
         cells = [r["format"], r["quantization"], f"{r['size_mb']:.2f}",
                  f"{r['max_abs_diff']:.2e}", f"{r['top1_agreement']:.2%}"]
+        if has_cosine:
+            cells.append(f"{r.get('min_cosine', 1.0):.6f}")
         if has_accuracy:
             cells += [f"{r.get('accuracy', float('nan')):.4f}",
                       f"{r.get('accuracy_delta', 0.0):+.4f}"]

@@ -199,3 +199,32 @@ class MediaPipeRunner:
 
     def close(self):
         self._classifier.close()
+
+
+class MediaPipeEmbedderRunner:
+    """MediaPipe Tasks' TextEmbedder on raw strings (the mobile contract of
+    a `TextEmbedder` export): the float embedding, as the model outputs it
+    (MediaPipe's own L2 normalization off)."""
+
+    def __init__(self, path, spec):
+        from mediapipe.tasks.python.core import base_options
+        from mediapipe.tasks.python.text import text_embedder
+
+        self.spec = spec
+        options = text_embedder.TextEmbedderOptions(
+            base_options=base_options.BaseOptions(model_asset_path=path),
+            l2_normalize=False, quantize=False)
+        self._embedder = text_embedder.TextEmbedder.create_from_options(options)
+
+    def embed(self, text):
+        result = self._embedder.embed(text)
+        return np.asarray(result.embeddings[0].embedding, dtype="float32")
+
+    def predict_texts(self, texts):
+        return {self.spec.output_names[0]: np.stack([self.embed(t) for t in texts])}
+
+    def latency(self, texts, repeats):
+        return latency_ms(self.embed, texts, repeats)
+
+    def close(self):
+        self._embedder.close()

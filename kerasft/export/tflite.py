@@ -176,11 +176,12 @@ def vocabulary_lines(tokenizer):
 
 
 def add_mediapipe_metadata(path, spec):
-    """Writes MediaPipe TextClassifier metadata (vocabulary and labels) into
-    the `.tflite` at `path`. Returns True when written, else a reason."""
+    """Writes MediaPipe TextClassifier metadata (vocabulary and labels) or
+    TextEmbedder metadata (vocabulary) into the `.tflite` at `path`, as
+    `spec.mediapipe_task` says. Returns True when written, else a reason."""
     from kerasft.export.spec import MEDIAPIPE_ROLES
 
-    if spec.mediapipe_task != "text_classifier":
+    if spec.mediapipe_task not in ("text_classifier", "text_embedder"):
         return f"task {spec.task_name!r} has no MediaPipe Tasks text API"
     if spec.tokenizer.model_type != "WordPiece":
         return f"MediaPipe BERT metadata needs WordPiece; got {spec.tokenizer.model_type}"
@@ -194,11 +195,14 @@ def add_mediapipe_metadata(path, spec):
         roles.append(MEDIAPIPE_ROLES[key])
     if sorted(roles) != sorted(MEDIAPIPE_ROLES.values()):
         return f"MediaPipe BERT models take ids, mask and segment_ids; got {roles}"
-    metadata = tflite_metadata.bert_classifier_metadata(roles, name=spec.task_name)
     vocab = ("\n".join(vocabulary_lines(spec.tokenizer)) + "\n").encode("utf-8")
-    labels = ("\n".join(spec.labels) + "\n").encode("utf-8")
-    out = tflite_metadata.populate_metadata(model, metadata, {
-        tflite_metadata.VOCAB_FILE: vocab, tflite_metadata.LABELS_FILE: labels})
+    files = {tflite_metadata.VOCAB_FILE: vocab}
+    if spec.mediapipe_task == "text_embedder":
+        metadata = tflite_metadata.bert_embedder_metadata(roles, name=spec.task_name)
+    else:
+        metadata = tflite_metadata.bert_classifier_metadata(roles, name=spec.task_name)
+        files[tflite_metadata.LABELS_FILE] = ("\n".join(spec.labels) + "\n").encode("utf-8")
+    out = tflite_metadata.populate_metadata(model, metadata, files)
     with open(path, "wb") as f:
         f.write(out)
     return True

@@ -1,4 +1,5 @@
-"""TFLite model metadata for MediaPipe Tasks' TextClassifier, written directly.
+"""TFLite model metadata for MediaPipe Tasks' TextClassifier and TextEmbedder,
+written directly.
 
 MediaPipe's own writer (`mediapipe.tasks.python.metadata.metadata_writers`)
 imports `mediapipe.tasks.cc.metadata.python._pywrap_metadata_version`, a
@@ -110,6 +111,26 @@ def bert_classifier_metadata(input_order, *, name="TextClassifier",
     Returns:
         bytes. A `ModelMetadata` buffer with file identifier `M001`.
     """
+    return bert_text_metadata(input_order, labels=True, name=name, description=description,
+                              version=version, author=author)
+
+
+def bert_embedder_metadata(input_order, *, name="TextEmbedder",
+                           description="Embeds text into a vector.", version="1",
+                           author="kerasft"):
+    """Builds the metadata FlatBuffer of a BERT text embedder (MediaPipe
+    Tasks' TextEmbedder): the classifier's inputs and tokenizer, one
+    `embedding` output without labels or score range."""
+    return bert_text_metadata(input_order, labels=False, name=name, description=description,
+                              version=version, author=author)
+
+
+def bert_text_metadata(input_order, *, labels, name, description, version="1",
+                       author="kerasft"):
+    """The BERT metadata of MediaPipe's text tasks: ids/mask/segment_ids
+    inputs with a WordPiece tokenizer process unit (vocabulary
+    `vocab.txt`), and one output: label scores in [0, 1] with `labels.txt`
+    when `labels`, else an embedding."""
     descriptions = {
         "ids": "Tokenized ids of the input text.",
         "mask": "Mask with 1 for real tokens and 0 for padding tokens.",
@@ -117,10 +138,13 @@ def bert_classifier_metadata(input_order, *, name="TextClassifier",
     }
     b = flatbuffers.Builder(1024)
     inputs = [_tensor(b, key, descriptions[key]) for key in input_order]
-    labels = _associated_file(b, LABELS_FILE, "Labels for categories that the model can recognize.",
-                              _FILE_TENSOR_AXIS_LABELS)
-    output = _tensor(b, "score", "Score of the labels respectively.",
-                     stats=(0.0, 1.0), files=[labels])
+    if labels:
+        labels = _associated_file(b, LABELS_FILE, "Labels for categories that the model can "
+                                  "recognize.", _FILE_TENSOR_AXIS_LABELS)
+        output = _tensor(b, "score", "Score of the labels respectively.",
+                         stats=(0.0, 1.0), files=[labels])
+    else:
+        output = _tensor(b, "embedding", "Embedding vector of the input text.")
     vocab = _associated_file(b, VOCAB_FILE, "Vocabulary file to convert natural language "
                              "words to embedding vectors.", _FILE_VOCABULARY)
     bert = _table(b, [(0, "offset", _vector(b, [vocab]))])

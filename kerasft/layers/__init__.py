@@ -1,5 +1,10 @@
 """Layers, heads and losses of kerasft's task models."""
 
+from kerasft.layers.contrastive import (
+    CosineSimilarityLoss,
+    L2Normalization,
+    MultipleNegativesRankingLoss,
+)
 from kerasft.layers.dense_head import dense_head
 from kerasft.layers.losses import StandardizedMeanSquaredError
 from kerasft.layers.pooling import (
@@ -15,6 +20,9 @@ from kerasft.layers.target_scaling import TargetScaling
 
 __all__ = [
     "POOLINGS",
+    "CosineSimilarityLoss",
+    "L2Normalization",
+    "MultipleNegativesRankingLoss",
     "LastTokenPooling",
     "MaskedMeanPooling",
     "SpanLogits",

@@ -6,6 +6,7 @@ from kerasft.tasks.multi_label_classifier import MultiLabelClassifier
 from kerasft.tasks.token_classifier import TokenClassifier
 from kerasft.tasks.question_answerer import QuestionAnswerer
 from kerasft.tasks.text_regressor import TextRegressor
+from kerasft.tasks.text_embedder import TextEmbedder
 from kerasft.tasks.causal_lm import CausalLM
 from kerasft.tasks.seq2seq_lm import Seq2SeqLM
 
@@ -16,6 +17,7 @@ __all__ = [
     "Seq2SeqLM",
     "Task",
     "TextClassifier",
+    "TextEmbedder",
     "TextRegressor",
     "TokenClassifier",
     "load",

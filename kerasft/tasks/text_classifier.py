@@ -119,6 +119,49 @@ class TextClassifier(Task):
                 table[int(index)] = weight
         return table[ids].astype("float32")
 
+    def fit_few_shot(self, texts, labels, *, num_iterations=20, epochs=1, batch_size=16,
+                     learning_rate=2e-5, loss="cosine_similarity", head_C=1.0, seed=None,
+                     callbacks=None, verbose="auto"):
+        """Few-shot training (SetFit): contrastive tuning of the backbone on
+        pairs of the labelled examples, then a logistic-regression head.
+
+        For a handful of examples per class (8-64), where `fit` overfits.
+        Stage 1 tunes the backbone as a `TextEmbedder` sharing it, on
+        `2 * num_iterations * len(texts)` pairs (each example with a random
+        same-label text, score 1, and a random other-label text, score 0);
+        stage 2 fits scikit-learn's `LogisticRegression` on the tuned
+        pooled embeddings and writes it into the Dense head. See
+        `kerasft.tasks.few_shot`.
+
+        Args:
+            texts: list of str.
+            labels: their labels, each one of the classifier's `labels`.
+            num_iterations: int. Rounds of pair sampling. Defaults to 20.
+            epochs: int. Epochs over the pairs. Defaults to 1.
+            batch_size: int. Pairs per batch. Defaults to 16.
+            learning_rate: float. Peak AdamW rate of stage 1. Defaults to 2e-5.
+            loss: `"cosine_similarity"` (SetFit's default) or
+                `"multiple_negatives_ranking"` (positive pairs only).
+            head_C: float. Inverse L2 strength of the logistic regression.
+            seed: int or None. Seeds pair sampling, shuffling and the head.
+            callbacks: Keras callbacks of stage 1.
+
+        Returns:
+            Stage 1's Keras `History`, with a `few_shot` dict (pairs,
+            seconds per stage, the head's training accuracy).
+
+        Raises:
+            DataError: a class with fewer than 2 distinct examples, fewer
+                than 2 classes, more classes than examples, a label without
+                examples, a blank text, or one text with two labels (exact
+                duplicates with one label count once).
+        """
+        from kerasft.tasks.few_shot import fit_few_shot
+
+        return fit_few_shot(self, texts, labels, num_iterations=num_iterations, epochs=epochs,
+                            batch_size=batch_size, learning_rate=learning_rate, loss=loss,
+                            head_C=head_C, seed=seed, callbacks=callbacks, verbose=verbose)
+
     def save_extras(self, directory):
         self.label_vocabulary.save(os.path.join(directory, LABELS_FILE))
 
