@@ -29,7 +29,7 @@ from kerasft.export.writers import plan_artifacts, write_artifacts
 from kerasft.utils.files import FAILED_SUFFIX, atomic_directory, check_destination
 
 FORMATS = ("saved_model", "tflite", "onnx")
-QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+QUANTIZATIONS = ("none", "float16", "dynamic", "int8", "int8_strict")
 REPORT_FILE = "export_report.json"
 CONFIG_FILE = "export_config.json"
 LABELS_FILE = "labels.json"
@@ -104,8 +104,10 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
             `overwrite`.
         formats: str or sequence of `"saved_model"`, `"tflite"`, `"onnx"`.
         quantization: str or sequence of `"none"`, `"float16"`, `"dynamic"`,
-            `"int8"`. TFLite takes all four, ONNX `"none"`/`"dynamic"`,
-            SavedModel `"none"`. Defaults to `"none"`.
+            `"int8"` (accuracy-gated mixed precision) and `"int8_strict"`
+            (every op int8); see `kerasft.export.tflite`.
+            TFLite takes all, ONNX `"none"`/`"dynamic"`, SavedModel
+            `"none"`. Defaults to `"none"`.
         sequence_length: int or None. Fixed TFLite length and in-graph
             truncation. Defaults to the preprocessor's.
         batch_size: int. TFLite batch (MediaPipe needs 1). Defaults to 1.
@@ -116,7 +118,8 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
             clear the gate).
         labels: list or None. True labels of `texts` (accuracy).
         representative_texts: list of str or None. Calibration texts for
-            `"int8"`, a sample of the training texts. Defaults to `texts`.
+            `"int8"` and `"int8_strict"`, a sample of the
+            training texts. Defaults to the parity texts.
         parity: bool. Run the parity gate. Defaults to True.
         thresholds: dict or None. `max_abs_diff` (fp32, default 1e-4) and
             `min_top1_agreement` (quantized, default 0.98, held by the lower
@@ -160,12 +163,16 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
     parity_texts, labels, source = _gate_texts(model, texts, labels)
     options = {"batch_size": int(batch_size), "allow_flex_ops": allow_flex_ops,
                "opset": opset, "timeout": timeout,
-               "representative_texts": list(representative_texts or parity_texts)}
+               "representative_texts": list(representative_texts or parity_texts),
+               "gate": {"texts": parity_texts, "labels": labels, "limits": limits},
+               "say": say}
     plan, notes = plan_artifacts(formats, quantizations)
     if source:
         notes.append(source)
-    if "int8" in quantizations and representative_texts is None:
-        notes.append("int8 calibrated on the parity texts (pass representative_texts=)")
+    calibrated = [q for q in quantizations if q in ("int8", "int8_strict")]
+    if calibrated and representative_texts is None:
+        notes.append(f"{', '.join(calibrated)} calibrated on the parity texts "
+                     "(pass representative_texts=)")
     with atomic_directory(directory, overwrite, error=ExportError,
                           keep_failed=(ParityError,)) as stage:
         gate = {"run": parity, "texts": parity_texts, "labels": labels, "source": source,
@@ -245,5 +252,6 @@ def _config(spec, report):
         "task_config": spec.runner_config,
         "decoding_module": (os.path.basename(spec.decoding_module)
                             if spec.decoding_module else None),
-        "artifacts": report["artifacts"],
+        "artifacts": [{k: v for k, v in a.items() if k not in ("mixed_precision", "precision")}
+                      for a in report["artifacts"]],
     }
