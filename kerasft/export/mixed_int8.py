@@ -1,7 +1,8 @@
 """`quantization="int8"`: pick the mixed-precision candidate that holds the gate.
 
-The converter child (`_tflite_mixed.py`) writes candidates that keep the
-0, 1, 2, 4, ... ops most sensitive to int8 in float. Here each is run on
+The converter child (`_tflite_mixed.py`) writes candidates that keep ever
+more op groups in float (attention mask, LayerNorm, residual adds,
+Softmax, GELU, ...), the noisiest under int8 first. Here each is run on
 the parity texts, in that order, until one holds both bars: top-1
 agreement with Keras whose 95% Wilson interval's lower end reaches
 `min_top1_agreement` (98%), and a task metric (accuracy, micro F1) within
@@ -17,6 +18,7 @@ selection among at most ~10 candidates, stopped at the first that holds).
 import os
 
 import kerasft.export.runtimes as runtimes
+from kerasft.export._tflite_mixed import group_of
 from kerasft.export.parity import agreement_gate
 from kerasft.export.tflite_ops import precision_profile
 
@@ -50,11 +52,13 @@ def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
         metric = spec.metric(outputs, labels) or {}
         deltas = {k: metric[k] - keras_metric[k] for k in metric}
         held = gate["passed"] and _metric_holds(deltas)
-        steps.append({"kept_float": candidate["kept_float"], "size_mb": candidate["size"] / 1e6,
+        steps.append({"kept_float": candidate["kept_float"], "groups": candidate["groups"],
+                      "size_mb": candidate["size"] / 1e6,
                       "top1_agreement": compared["top1_agreement"],
                       "top1_agreement_ci": gate["top1_agreement_ci"], **metric,
                       **{f"{k}_delta": v for k, v in deltas.items()}, "held": held})
-        say(f"  int8 keeping {candidate['kept_float']} of {len(layers)} ops in float: "
+        say(f"  int8 keeping {candidate['kept_float']} of {len(layers)} ops in float "
+            f"({', '.join(candidate['groups']) or 'none'}): "
             f"agreement {compared['top1_agreement']:.2%} (CI lower end "
             f"{gate['top1_agreement_ci'][0]:.2%})"
             + "".join(f", Δ{k} {v:+.4f}" for k, v in deltas.items())
@@ -66,13 +70,15 @@ def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
     for candidate in info["candidates"]:
         if os.path.exists(candidate["path"]):
             os.remove(candidate["path"])
-    k = chosen["kept_float"]
     before = steps[-2] if len(steps) > 1 else None
-    why = (f"; with {before['kept_float']} ops in float the agreement's CI lower end was "
-           f"{before['top1_agreement_ci'][0]:.2%}" if before else "")
-    kept = [{**layer, "rank": i + 1,
-             "why": f"int8 adds noise of {layer['noise']:.1%} of its output (rank {i + 1} "
-                    f"of {len(layers)}){why}"}
-            for i, layer in enumerate(layers[:k])]
-    return {"kept_float": kept, "steps": steps, "held": steps[-1]["held"],
-            "measured_ops": len(layers), "precision": precision_profile(output)}
+    why = (f"; with only {', '.join(before['groups']) or 'nothing'} in float the "
+           f"agreement's CI lower end was {before['top1_agreement_ci'][0]:.2%}"
+           if before else "")
+    nodes = set(chosen["nodes"])
+    kept = [{**layer, "rank": i + 1, "group": group_of(layer["node"], layer["op"]),
+             "why": f"in group {group_of(layer['node'], layer['op'])}; int8 adds noise of "
+                    f"{layer['noise']:.1%} of its output (rank {i + 1} of {len(layers)}){why}"}
+            for i, layer in enumerate(layers) if layer["node"] in nodes]
+    return {"kept_float": kept, "kept_groups": chosen["groups"], "steps": steps,
+            "held": steps[-1]["held"], "measured_ops": len(layers),
+            "precision": precision_profile(output)}

@@ -40,7 +40,7 @@ def precision_profile(path):
 
     interpreter = Interpreter(model_path=path)
     tensors = {t["index"]: t for t in interpreter.get_tensor_details()}
-    ops = interpreter._get_ops_details()  # noqa: SLF001 - no public op listing
+    ops = interpreter._get_ops_details()  # no public listing of ops
     constants = set()
     for t in tensors.values():  # weights: tensors no op writes
         constants.add(t["index"])

@@ -18,8 +18,8 @@ from kerasft.backbones.loader import max_sequence_length
 from kerasft.errors import ConfigError, KerasftError
 from kerasft.preprocessors.text_preprocessor import TextPreprocessor
 from kerasft.tasks.inputs import is_raw_text, split_texts
-from kerasft.tasks.run_hooks import RunHooks
 from kerasft.tasks.parity_texts import ParityTexts
+from kerasft.tasks.run_hooks import RunHooks
 from kerasft.tasks.saving import TaskSaving, load, register_task, task_class
 from kerasft.training.callbacks import validation_callbacks
 from kerasft.training.distributed_loop import fit_function

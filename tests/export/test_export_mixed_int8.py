@@ -14,10 +14,27 @@ _tflite_mixed = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(_tflite_mixed)
 
 
-def test_ladder_doubles_then_ends_with_all():
-    assert _tflite_mixed.ladder(0) == [0]
-    assert _tflite_mixed.ladder(5) == [0, 1, 2, 4, 5]
-    assert _tflite_mixed.ladder(8) == [0, 1, 2, 4, 8]
+def test_ladder_adds_the_noisiest_op_group_first():
+    base = "m/bert_backbone/transformer_layer_0/"
+    layers = [
+        {"node": base + "feedforward_layer_norm/moments/SquaredDifference",
+         "op": "SQUARED_DIFFERENCE", "noise": 0.9},
+        {"node": base + "self_attention_layer/MatMul", "op": "BATCH_MATMUL", "noise": 1.0},
+        {"node": base + "add_1", "op": "ADD", "noise": 0.5},
+        {"node": base + "self_attention_layer/attention_mask/Select", "op": "SELECT_V2",
+         "noise": 1.0},
+        {"node": base + "feedforward_layer_norm/Rsqrt", "op": "RSQRT", "noise": 0.2},
+    ]
+    steps = _tflite_mixed.ladder(layers)
+    order = ["attention_mask", "batch_matmul", "layer_norm", "residual_add"]
+    assert [groups for groups, _ in steps] == [[]] + [[g] for g in order] + [
+        order[:2], order[:3], order]
+    assert set(steps[3][1]) == {layers[0]["node"], layers[4]["node"]}  # layer_norm alone
+    assert set(steps[6][1]) == {layers[0]["node"], layers[1]["node"], layers[3]["node"],
+                                layers[4]["node"]}
+    assert len(steps[-1][1]) == len(layers)
+    assert _tflite_mixed.group_of(base + "add", "ADD") == "residual_add"
+    assert _tflite_mixed.group_of(base + "Gelu/Erfc", "GELU") == "gelu"
 
 
 def test_noise_sees_channels_an_outlier_drowns():

@@ -127,6 +127,8 @@ def test_outliers_fail_strict_int8_and_mixed_int8_keeps_sensitive_ops_float(
     assert steps[0]["top1_agreement_ci"][0] < 0.98 and steps[0]["kept_float"] == 0
     kept = entry["kept_float"]
     assert len(kept) == steps[-1]["kept_float"] > 0
+    assert entry["kept_groups"] == steps[-1]["groups"] and entry["kept_groups"]
+    assert {k["group"] for k in kept} == set(entry["kept_groups"])
     assert all(k["op"] and k["node"] and "int8 adds noise" in k["why"] for k in kept)
     assert "CI lower end was" in kept[0]["why"]
     assert entry["precision"]["float_op_types"]  # the kept ops run in float
