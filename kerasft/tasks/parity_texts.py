@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from kerasft.data.sampling import stratified_indices, stratum_of
-from kerasft.errors import ConfigError
+from kerasft.errors import ConfigError, DataError
 from kerasft.tasks.inputs import is_raw_text, split_texts
 
 MAX_PARITY_TEXTS = 1000
@@ -39,7 +39,7 @@ def _items(x):
         return None
     try:
         texts, pairs = split_texts(x)
-    except Exception:  # noqa: BLE001 - whatever `fit` itself made of it
+    except DataError:  # `fit` already reported or accepted it; nothing to keep
         return None
     return texts if pairs is None else [[a, b] for a, b in zip(texts, pairs)]
 
