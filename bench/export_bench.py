@@ -11,6 +11,10 @@ accuracy within 1 point of Keras; TFLite int8 batch-1 latency no worse
 than ONNX Runtime fp32.
 
     python bench/export_bench.py [--train 2000] [--epochs 1] [--held-out 872]
+        [--data sst2|goemotions3] [--layers N] [--seed 0]
+
+Also measured: dynamic-range int8 with per-tensor weight scales against the
+default (per channel), and for mixed int8 the ops kept in float, step by step.
 
 Writes bench/results/export_bench.json (gitignored) and prints a table.
 """
@@ -26,8 +30,11 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import data_path  # noqa: E402
+from common import data_path, print_table  # noqa: E402
 LABELS = ["negative", "positive"]
+# --data goemotions3: GoEmotions texts with exactly one of three labels (ids 0, 3, 27),
+# a three-class case with many close calls (neutral vs the two emotions).
+GOEMOTIONS3 = {"0": "admiration", "3": "annoyance", "27": "neutral"}
 
 
 def read_sst2(split, n):
@@ -37,12 +44,37 @@ def read_sst2(split, n):
     return [r[0] for r in rows], [LABELS[int(r[1])] for r in rows]
 
 
+def read_goemotions3(split, n):
+    """Up to `n` rows, the same number of each label where the file has them."""
+    path = data_path("goemotions", f"{split}.tsv")
+    per_label = {label: [] for label in GOEMOTIONS3.values()}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            text, ids = line.rstrip("\n").split("\t")[:2]
+            if ids in GOEMOTIONS3:
+                per_label[GOEMOTIONS3[ids]].append(text)
+    rows = []
+    for i in range(max(len(v) for v in per_label.values())):
+        rows += [(v[i], label) for label, v in per_label.items() if i < len(v)]
+    rows = rows[:n]
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def read(args, split, n):
+    if args.data == "goemotions3":
+        return read_goemotions3("train" if split == "train" else "dev", n)
+    return read_sst2(split, n)
+
+
 def fine_tune(args):
+    import keras
+
     import kerasft
 
-    train_texts, train_labels = read_sst2("train", args.train)
+    keras.utils.set_random_seed(args.seed)  # the same model on every run
+    train_texts, train_labels = read(args, "train", args.train)
     model = kerasft.TextClassifier.from_pretrained(
-        "minilm-l6", labels=LABELS, sequence_length=args.sequence_length,
+        "minilm-l6", labels=sorted(set(train_labels)), sequence_length=args.sequence_length,
         backbone_config={"num_layers": args.layers} if args.layers else None)
     model.compile(learning_rate=args.learning_rate)
     start = time.perf_counter()
@@ -90,6 +122,58 @@ def interleaved_latency(directory, report, model, texts, repeats):
             for (f, q), t in times.items()]
 
 
+def dynamic_per_tensor(model, texts, labels, workdir, repeats):
+    """Dynamic-range int8 with one weight scale per tensor (the export's
+    `dynamic` uses TFLite's default, per output channel): agreement, its
+    95% interval, accuracy, size and batch-1 latency."""
+    from kerasft.export import runtimes, tflite
+    from kerasft.export.parity import DEFAULT_THRESHOLDS, agreement_gate
+    from kerasft.export.saved_model import export_fixed_saved_model
+    from kerasft.export.spec import spec_for_model
+    from kerasft.export.tflite_ops import precision_profile
+
+    spec = spec_for_model(model)
+    fixed, path = os.path.join(workdir, "fixed"), os.path.join(workdir, "per_tensor.tflite")
+    export_fixed_saved_model(model, spec, fixed, 1)
+    tflite.convert_saved_model(fixed, {"dynamic": path}, input_names=spec.input_names,
+                               per_tensor=True)
+    features = spec.encode(texts)
+    reference = runtimes.KerasRunner(model, spec).predict(features)
+    runner = runtimes.TFLiteRunner(path, spec)
+    compared = spec.compare(reference, runner.predict(features), features)
+    row = {"format": "tflite", "quantization": "dynamic per-tensor",
+           "size_mb": os.path.getsize(path) / 1e6, **compared,
+           **agreement_gate(compared["top1_agreement"], compared["compared"],
+                            DEFAULT_THRESHOLDS["min_top1_agreement"]),
+           **spec.metric(runner.predict(features), labels),
+           **runner.latency(features, repeats),
+           "precision": precision_profile(path)}
+    return row
+
+
+def quantization_table(rows, report, per_tensor):
+    """One line per TFLite quantization: agreement and its interval, the
+    metric, size, batch-1 latency, int8 shares and ops kept in float."""
+    artifacts = {a["quantization"]: a for a in report["artifacts"] if a["format"] == "tflite"}
+    lines = []
+    for r in [r for r in rows if r["format"] == "tflite"] + ([per_tensor] if per_tensor else []):
+        artifact = artifacts.get(r["quantization"], {})
+        precision = artifact.get("precision") or r.get("precision") or {}
+        mixed = artifact.get("mixed_precision") or {}
+        ci = r.get("top1_agreement_ci")
+        lines.append({
+            "quantization": r["quantization"], "size MB": round(r["size_mb"], 2),
+            "p50 ms": round(r["latency_ms_p50"], 2),
+            "agree": f"{r['top1_agreement']:.2%}",
+            "95% CI": f"{ci[0]:.2%}-{ci[1]:.2%}" if ci else "-",
+            "accuracy": round(r.get("accuracy", float("nan")), 4),
+            "int8 ops": f"{precision.get('int8_op_share', 0):.0%}",
+            "int8 FLOPs": f"{precision.get('int8_flop_share', 0):.0%}",
+            "kept float": len(mixed.get("kept_float", [])) if mixed else "",
+            "gate": "pass" if r.get("passed") else "FAIL"})
+    return lines
+
+
 def check_targets(rows, duel):
     by = {(r["format"], r["quantization"]): r for r in rows}
     keras, out = by[("keras", "none")], {}
@@ -123,7 +207,9 @@ def main():
     parser.add_argument("--calibration", type=int, default=200, help="int8 calibration texts")
     parser.add_argument("--repeats", type=int, default=100, help="latency samples")
     parser.add_argument("--formats", default="saved_model,tflite,onnx")
-    parser.add_argument("--quantization", default="none,float16,dynamic,int8")
+    parser.add_argument("--quantization", default="none,float16,dynamic,int8,int8_strict")
+    parser.add_argument("--data", default="sst2", choices=("sst2", "goemotions3"))
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results",
                                                       "export_bench.json"))
     parser.add_argument("--keep", help="keep the export in this directory")
@@ -134,7 +220,7 @@ def main():
     from kerasft.export import export_model, format_table
 
     model, train_texts, fit_seconds = fine_tune(args)
-    texts, labels = read_sst2("dev", args.held_out)
+    texts, labels = read(args, "dev", args.held_out)
     workdir = tempfile.mkdtemp(prefix="kerasft-export-bench-")
     directory = args.keep or os.path.join(workdir, "export")
     start = time.perf_counter()
@@ -152,6 +238,10 @@ def main():
     rows = report["parity"]["rows"]
     exported = directory if report["passed"] else directory + ".failed"
     duel = interleaved_latency(exported, report, model, texts, args.repeats)
+    per_tensor = None
+    if "dynamic" in args.quantization.split(",") and "tflite" in args.formats.split(","):
+        per_tensor = dynamic_per_tensor(model, texts, labels, workdir, args.repeats)
+    table = quantization_table(rows, report, per_tensor)
     result = {
         "benchmark": "export_bench",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
@@ -163,6 +253,10 @@ def main():
         "passed": report["passed"], "notes": report["notes"],
         "tokenizer_parity": report.get("tokenizer_parity"),
         "rows": rows, "interleaved_latency": duel, "targets": check_targets(rows, duel),
+        "data": args.data, "seed": args.seed, "load_average": os.getloadavg(),
+        "quantization_table": table, "dynamic_per_tensor": per_tensor,
+        "mixed_int8": next((a.get("mixed_precision") for a in report["artifacts"]
+                            if a["quantization"] == "int8"), None),
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as f:
@@ -174,6 +268,17 @@ def main():
         print(f"  {r['format']:<7} {r['quantization']:<8} p50 {r['latency_ms_p50']:7.2f}"
               f"  p95 {r['latency_ms_p95']:7.2f}")
     print(json.dumps(result["targets"], indent=2))
+    print(f"\nTFLite quantizations ({args.data}, {len(texts)} held-out texts, load average "
+          f"{os.getloadavg()[0]:.2f}):")
+    print_table(table, list(table[0]) if table else [])
+    mixed = result["mixed_int8"]
+    if mixed:
+        print("\nmixed int8 steps (ops kept in float -> agreement, CI lower end):")
+        for step in mixed["steps"]:
+            print(f"  {step['kept_float']:>4} -> {step['top1_agreement']:.2%}, "
+                  f"{step['top1_agreement_ci'][0]:.2%}" + (" held" if step["held"] else ""))
+        for op in mixed["kept_float"][:20]:
+            print(f"  float: {op['op']:<16} {op['node'][:70]}  noise {op['noise']:.3f}")
     print(f"wrote {args.out}")
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)

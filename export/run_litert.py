@@ -27,6 +27,15 @@ def main():
     run = interpreter.get_signature_runner("serving_default")
     batch, length = run.get_input_details()[config["inputs"][0]]["shape"]
     outputs = config["outputs"]
+    # int8_strict files have int8 outputs: value = (q - zero_point) * scale.
+    scales = {name: d["quantization"] for name, d in run.get_output_details().items()
+              if np.dtype(d["dtype"]).kind in "iu" and d["quantization"][0]}
+
+    def dequantize(name, value):
+        if name not in scales:
+            return value
+        scale, zero_point = scales[name]
+        return (value.astype(np.float32) - zero_point) * scale
 
     def forward(features):
         n = len(next(iter(features.values())))
@@ -34,7 +43,7 @@ def main():
         for i in range(n):
             out = run(**{k: np.repeat(features[k][i:i + 1], batch, axis=0)
                          for k in config["inputs"]})
-            rows.append({name: out[name][0] for name in outputs})
+            rows.append({name: dequantize(name, out[name][0]) for name in outputs})
         return {name: np.stack([r[name] for r in rows]) for name in outputs}
 
     predict(args, texts, config, labels, forward, length=int(length))

@@ -7,7 +7,9 @@ TensorFlow, never kerasft. The TFLite converter leaks memory on every call
 job.json: {"saved_model", "outputs" ({quantization: path}), "allow_flex_ops",
 "input_names", "signature_keys" (the signatures to convert, null: all),
 "representative" (a .npz of int32 [n, batch, sequence] arrays
-or null), "result" (where the result JSON goes)}. One process converts every
+or null), "per_tensor" (dynamic: per-tensor weight scales), "result" (where
+the result JSON goes)}. `"int8"` (mixed precision) writes a ladder of
+candidates (`_tflite_mixed.py`) that the parent gates. One process converts every
 quantization of one model: TensorFlow is imported once, and whatever the
 converter leaks goes when the process ends.
 """
@@ -74,27 +76,40 @@ def _flex_ops(message):
     return ops, details[:10]
 
 
-def convert(job, quantization, output, strict_int8=True):
+def _converter(job, quantization):
+    """The converter of `quantization` (see `kerasft.export.tflite`)."""
     import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_saved_model(
         job["saved_model"], signature_keys=job.get("signature_keys"))
     ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if quantization != "none":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantization == "float16":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]
-    elif quantization == "dynamic":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    elif quantization == "int8":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    elif quantization == "dynamic" and job.get("per_tensor"):
+        converter._experimental_disable_per_channel = True  # measured in bench/
+    elif quantization in ("int8", "int8_strict"):
         converter.representative_dataset = _representative(
             job["representative"], job["input_names"])
-        if strict_int8:
-            ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    if quantization == "int8_strict":  # every op int8, int8 output (ids stay int32)
+        ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_output_type = tf.int8
     if job["allow_flex_ops"]:
         ops.append(tf.lite.OpsSet.SELECT_TF_OPS)
     converter.target_spec.supported_ops = ops
+    return converter
+
+
+def convert(job, quantization, output):
     try:
+        converter = _converter(job, quantization)
+        if quantization == "int8":
+            import _tflite_mixed
+
+            return _tflite_mixed.convert_mixed(
+                converter, _representative(job["representative"], job["input_names"]),
+                output)
         model = converter.convert()
     except Exception as e:  # the converter raises ConverterError and others
         message = str(e)
@@ -105,25 +120,13 @@ def convert(job, quantization, output, strict_int8=True):
     return {"ok": True, "size": len(model)}
 
 
-def convert_one(job, quantization, output):
-    """Strict int8 first; if that fails (not for Flex ops), int8 with float
-    fallback for the ops that have no int8 kernel."""
-    result = convert(job, quantization, output)
-    if quantization == "int8":
-        result["int8_fallback"] = False
-        if not result["ok"] and not result["flex_ops"]:
-            result = convert(job, quantization, output, strict_int8=False)
-            result["int8_fallback"] = True
-    return result
-
-
 def main(path):
     with open(path, encoding="utf-8") as f:
         job = json.load(f)
     results = {}
     for quantization, output in job["outputs"].items():
         try:
-            results[quantization] = convert_one(job, quantization, output)
+            results[quantization] = convert(job, quantization, output)
         except Exception:  # report anything to the parent rather than die silently
             results[quantization] = {"ok": False, "flex_ops": [],
                                      "error": traceback.format_exc()[-4000:]}

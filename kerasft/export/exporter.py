@@ -29,7 +29,7 @@ from kerasft.export.writers import plan_artifacts, write_artifacts
 from kerasft.utils.files import FAILED_SUFFIX, atomic_directory, check_destination
 
 FORMATS = ("saved_model", "tflite", "onnx")
-QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+QUANTIZATIONS = ("none", "float16", "dynamic", "int8", "int8_strict")
 REPORT_FILE = "export_report.json"
 CONFIG_FILE = "export_config.json"
 LABELS_FILE = "labels.json"
@@ -66,6 +66,22 @@ def _write_json(path, value):
         json.dump(value, f, indent=2, ensure_ascii=False, default=str)
 
 
+def _gate_texts(model, texts, labels):
+    """`(texts, labels, note)` of the parity gate: the caller's, else the
+    texts `fit` kept (the model's `parity_texts()` hook), else the probes."""
+    if texts is not None:
+        return list(texts), labels, None
+    kept = model.parity_texts() if hasattr(model, "parity_texts") else None
+    if kept and kept.get("texts"):
+        total = kept.get("total", len(kept["texts"]))
+        return (list(kept["texts"]), kept.get("labels"),
+                f"parity on {len(kept['texts'])} of the {total} {kept['source']} texts "
+                "kept by fit (stratified by label)")
+    return list(PROBE_TEXTS), None, (
+        f"parity on the {len(PROBE_TEXTS)} built-in probe texts: too few for a quantized "
+        "artifact to clear the gate (pass texts= and labels=, or fit the model on raw texts)")
+
+
 def _parity_artifacts(artifacts):
     out = []
     for a in artifacts:
@@ -90,19 +106,26 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
             `overwrite`.
         formats: str or sequence of `"saved_model"`, `"tflite"`, `"onnx"`.
         quantization: str or sequence of `"none"`, `"float16"`, `"dynamic"`,
-            `"int8"`. TFLite takes all four, ONNX `"none"`/`"dynamic"`,
-            SavedModel `"none"`. Defaults to `"none"`.
+            `"int8"` (accuracy-gated mixed precision) and `"int8_strict"`
+            (every op int8); see `kerasft.export.tflite`.
+            TFLite takes all, ONNX `"none"`/`"dynamic"`, SavedModel
+            `"none"`. Defaults to `"none"`.
         sequence_length: int or None. Fixed TFLite length and in-graph
             truncation. Defaults to the preprocessor's.
         batch_size: int. TFLite batch (MediaPipe needs 1). Defaults to 1.
         texts: list of str or None. Held-out texts for the parity gate.
-            Defaults to built-in probe texts (no accuracy then).
+            Defaults to the texts `fit` kept (up to 1,000 validation, else
+            training texts, with labels), else to 40 built-in probe texts
+            (no accuracy then, and too few for a quantized artifact to
+            clear the gate).
         labels: list or None. True labels of `texts` (accuracy).
         representative_texts: list of str or None. Calibration texts for
-            `"int8"`, a sample of the training texts. Defaults to `texts`.
+            `"int8"` and `"int8_strict"`, a sample of the
+            training texts. Defaults to the parity texts.
         parity: bool. Run the parity gate. Defaults to True.
         thresholds: dict or None. `max_abs_diff` (fp32, default 1e-4) and
-            `min_top1_agreement` (quantized, default 0.98).
+            `min_top1_agreement` (quantized, default 0.98, held by the lower
+            end of the agreement's 95% Wilson interval).
         allow_flex_ops: bool. Accept TFLite Flex ops. Defaults to False.
         opset: int. ONNX opset (>= 17).
         tokenizer: kerasft `Tokenizer` or None. Defaults to the model's.
@@ -134,26 +157,34 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
             f"Parity texts and labels must pair up. Received: {len(texts)} texts and "
             f"{len(labels)} labels. Pass one label per text."
         )
+    if texts is None and labels is not None:
+        raise ExportError(
+            f"Parity labels need their texts. Received: labels ({len(labels)}) and "
+            "texts=None. Pass texts= too, or neither (the gate then uses the texts fit kept).")
     if int(batch_size) < 1:
         raise ExportError(f"batch_size must be >= 1. Received: batch_size={batch_size}.")
     directory = check_destination(directory, overwrite, error=ExportError)
     if spec is None:
         spec = spec_for_model(model, tokenizer=tokenizer, sequence_length=sequence_length)
     _check_length(model, spec)
-    parity_texts = list(texts) if texts is not None else list(PROBE_TEXTS)
+    parity_texts, labels, source = _gate_texts(model, texts, labels)
     options = {"batch_size": int(batch_size), "allow_flex_ops": allow_flex_ops,
                "opset": opset, "timeout": timeout,
                "representative_texts": list(representative_texts or parity_texts),
                "parity": parity, "parity_texts": parity_texts,
-               "max_abs_diff": limits["max_abs_diff"]}
+               "max_abs_diff": limits["max_abs_diff"],
+               "gate": {"texts": parity_texts, "labels": labels, "limits": limits},
+               "say": say}
     plan, notes = plan_artifacts(formats, quantizations)
-    if texts is None:
-        notes.append("parity on built-in probe texts (pass texts= and labels= for accuracy)")
-    if "int8" in quantizations and representative_texts is None:
-        notes.append("int8 calibrated on the parity texts (pass representative_texts=)")
+    if source:
+        notes.append(source)
+    calibrated = [q for q in quantizations if q in ("int8", "int8_strict")]
+    if calibrated and representative_texts is None:
+        notes.append(f"{', '.join(calibrated)} calibrated on the parity texts "
+                     "(pass representative_texts=)")
     with atomic_directory(directory, overwrite, error=ExportError,
                           keep_failed=(ParityError,)) as stage:
-        gate = {"run": parity, "texts": parity_texts, "labels": labels,
+        gate = {"run": parity, "texts": parity_texts, "labels": labels, "source": source,
                 "limits": limits, "repeats": latency_repeats}
         report = _write_export(model, spec, stage, plan, options, notes, gate, say)
         failed = parity_gate.failures(report["parity"]["rows"])
@@ -203,6 +234,7 @@ def _write_export(model, spec, stage, plan, options, notes, gate, say):
             thresholds=gate["limits"], repeats=gate["repeats"])
         say(parity_gate.format_table(rows))
     report["parity"] = {"texts": len(parity_texts), "labeled": labels is not None,
+                        "texts_source": gate["source"] or "texts= of the caller",
                         "rows": rows}
     report["passed"] = not parity_gate.failures(rows)
     _write_json(os.path.join(stage, REPORT_FILE), report)
@@ -229,5 +261,6 @@ def _config(spec, report):
         "task_config": spec.runner_config,
         "decoding_module": (os.path.basename(spec.decoding_module)
                             if spec.decoding_module else None),
-        "artifacts": report["artifacts"],
+        "artifacts": [{k: v for k, v in a.items() if k not in ("mixed_precision", "precision")}
+                      for a in report["artifacts"]],
     }

@@ -110,6 +110,17 @@ class TFLiteRunner:
         details = self._run.get_input_details()
         first = details[spec.input_names[0]]["shape"]
         self.batch_size, self.length = int(first[0]), int(first[1])
+        self._scales = {}  # integer outputs (int8_strict): name -> (scale, zero point)
+        for name, detail in self._run.get_output_details().items():
+            if np.dtype(detail["dtype"]).kind in "iu":
+                scale, zero = detail["quantization"]
+                if scale:
+                    self._scales[name] = (float(scale), int(zero))
+
+    def _dequantize(self, out):
+        return {name: (out[name].astype("float32") - self._scales[name][1])
+                * self._scales[name][0] if name in self._scales else out[name]
+                for name in self.spec.output_names}
 
     def _pad(self, features):
         out = {}
@@ -130,7 +141,7 @@ class TFLiteRunner:
             if rows < self.batch_size:
                 chunk = {k: np.concatenate([v, np.repeat(v[-1:], self.batch_size - rows, 0)])
                          for k, v in chunk.items()}
-            out = self._run(**chunk)
+            out = self._dequantize(self._run(**chunk))
             parts.append({name: out[name][:rows] for name in self.spec.output_names})
         return {name: np.concatenate([p[name] for p in parts]) for name in self.spec.output_names}
 

@@ -116,7 +116,9 @@ class ExportSpec:
 
         Returns:
             dict with `max_abs_diff` (over real tokens for per-token
-            outputs) and `top1_agreement` (argmax over the last axis).
+            outputs), `top1_agreement` (argmax over the last axis) and
+            `compared` (how many argmaxes were compared: texts, or real
+            tokens for per-token outputs).
         """
         mask = features.get("padding_mask")
         diffs, agree = [], []
@@ -128,8 +130,9 @@ class ExportSpec:
                 keep = mask[:, :ref.shape[1]].astype(bool)
             diffs.append(float(np.abs(ref - got)[keep].max()) if keep.any() else 0.0)
             agree.append((ref.argmax(-1) == got.argmax(-1))[keep])
-        agreement = float(np.concatenate([a.ravel() for a in agree]).mean())
-        return {"max_abs_diff": max(diffs), "top1_agreement": agreement}
+        agree = np.concatenate([a.ravel() for a in agree])
+        return {"max_abs_diff": max(diffs), "top1_agreement": float(agree.mean()),
+                "compared": int(agree.size)}
 
     def metric(self, outputs, labels):
         """The task metric of `outputs` against true `labels` (or None)."""
@@ -225,7 +228,7 @@ class MultiLabelSpec(ExportSpec):
         same = (multi_label.decisions(reference, self.runner_config)
                 == multi_label.decisions(candidate, self.runner_config)).all(-1)
         return {"max_abs_diff": float(np.abs(ref - got).max()),
-                "top1_agreement": float(same.mean())}
+                "top1_agreement": float(same.mean()), "compared": int(same.size)}
 
     def metric(self, outputs, labels):
         """Micro F1 at the thresholds; `labels` are lists of label names."""
@@ -271,7 +274,7 @@ class RegressionSpec(ExportSpec):
         got = np.asarray(candidate["predictions"], dtype="float64")
         close = (np.abs(ref - got) <= self.tolerance * self.scale).all(-1)
         return {"max_abs_diff": float(np.abs(ref - got).max()),
-                "top1_agreement": float(close.mean())}
+                "top1_agreement": float(close.mean()), "compared": int(close.size)}
 
     def metric(self, outputs, labels):
         """Root mean squared error against the true targets."""

@@ -9,10 +9,20 @@ Quantization:
     none     fp32 weights and activations.
     float16  fp16 weights, dequantized at load time (half the size).
     dynamic  int8 weights, activations quantized on the fly (about 1/4).
-    int8     int8 weights and activations, calibrated on representative
-             texts; ids/mask inputs stay int32, outputs float32. Strict
-             int8 kernels are tried first; ops without one fall back to
-             float (reported as `int8_fallback`).
+    int8     accuracy-gated mixed precision: int8 weights and activations
+             calibrated on representative texts, except the ops most
+             sensitive to int8 (measured by TFLite's QuantizationDebugger),
+             kept in float step by step until the parity gate holds
+             (`kerasft.export.mixed_int8`). Ids/mask stay int32, outputs
+             float32.
+    int8_strict  every op int8 (no float fallback), int8 output; ids/mask
+             inputs stay int32 (a vocabulary does not fit in int8). For
+             accelerators that reject float ops.
+
+16x8 (int16 activations, int8 weights) is not offered: TF 2.21's converter
+fails on keras-hub BERT graphs (legacy quantizer: "Empty min/max for tensor
+serving_default_segment_ids:0"; MLIR quantizer: the embeddings LayerNorm
+`tfl.mul` gets i16 and i8 operands).
 """
 
 import json
@@ -27,7 +37,8 @@ import numpy as np
 import kerasft.export.tflite_metadata as tflite_metadata
 from kerasft.errors import ExportError
 
-QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+QUANTIZATIONS = ("none", "float16", "dynamic", "int8", "int8_strict")
+CALIBRATED = ("int8", "int8_strict")
 _WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_tflite_worker.py")
 
 
@@ -86,7 +97,8 @@ def flex_ops_in(model_bytes):
 
 
 def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representative=None,
-                        allow_flex_ops=False, timeout=1800, signature_keys=None):
+                        allow_flex_ops=False, timeout=1800, signature_keys=None,
+                        per_tensor=False):
     """Converts a fixed-shape SavedModel to `.tflite` files in one child process.
 
     Args:
@@ -100,9 +112,13 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
         timeout: float. Seconds before the conversions are abandoned.
         signature_keys: list of str or None. The SavedModel signatures to
             convert (one TFLite signature each). Defaults to all of them.
+        per_tensor: bool. Dynamic-range int8 with one weight scale per
+            tensor instead of per output channel.
 
     Returns:
-        dict of quantization -> `{"size", "flex_ops"[, "int8_fallback"]}`.
+        dict of quantization -> `{"size", "flex_ops"}`; `"int8"` also has
+        `candidates` (paths beside its output, see `mixed_int8`) and
+        `layers` (ops ranked by int8 noise).
 
     Raises:
         ExportError: unknown quantization, missing calibration data, Flex
@@ -116,17 +132,17 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
             )
     job = {"saved_model": saved_model_dir, "outputs": dict(outputs),
            "allow_flex_ops": bool(allow_flex_ops), "input_names": list(input_names),
-           "representative": None,
+           "representative": None, "per_tensor": bool(per_tensor),
            "signature_keys": None if signature_keys is None else list(signature_keys)}
     # The job's files go beside the outputs (inside the export being written),
     # not into the system temp folder.
     where = os.path.dirname(os.path.abspath(next(iter(outputs.values()), saved_model_dir)))
     tmp = tempfile.mkdtemp(prefix=".tflite-job-", dir=where)
     try:
-        if "int8" in outputs:
+        if set(outputs) & set(CALIBRATED):
             if not representative:
                 raise ExportError(
-                    "Full int8 quantization is calibrated on representative inputs. "
+                    "Integer activations are calibrated on representative inputs. "
                     "Received: representative=None. Pass `representative_texts=` "
                     "(a few hundred training texts)."
                 )
@@ -148,10 +164,12 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
                 f"{quantization!r}, converter error:\n{result['error'][-2000:]}\nReport "
                 "it with the model's architecture, or export without TFLite."
             )
-        with open(output, "rb") as f:
+        first = result["candidates"][0]["path"] if "candidates" in result else output
+        with open(first, "rb") as f:
             info = {"size": result["size"], "flex_ops": flex_ops_in(f.read())}
-        if "int8_fallback" in result:
-            info["int8_fallback"] = result["int8_fallback"]
+        for key in ("candidates", "layers"):
+            if key in result:
+                info[key] = result[key]
         infos[quantization] = info
     return infos
 

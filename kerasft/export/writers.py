@@ -12,8 +12,10 @@ import kerasft.export.onnx as onnx_export
 import kerasft.export.parity as parity_gate
 import kerasft.export.tflite as tflite
 from kerasft.errors import ExportError
+from kerasft.export.mixed_int8 import choose_candidate
 from kerasft.export.saved_model import export_fixed_saved_model, export_saved_model
 from kerasft.export.text_graph import supports_in_graph
+from kerasft.export.tflite_ops import precision_profile
 
 SUPPORTED = {"saved_model": ("none",), "tflite": tflite.QUANTIZATIONS,
              "onnx": onnx_export.QUANTIZATIONS}
@@ -69,16 +71,26 @@ def _tflite(model, spec, stage, entries, options, tmp):
     export_fixed_saved_model(model, spec, fixed, options["batch_size"])
     outputs = {q: os.path.join(stage, name) for q, name in entries}
     representative = None
-    if "int8" in outputs:
+    if set(outputs) & set(tflite.CALIBRATED):
         representative = _calibration(spec, options["representative_texts"],
                                       options["batch_size"])
     infos = tflite.convert_saved_model(
         fixed, outputs, input_names=spec.input_names, representative=representative,
-        allow_flex_ops=options["allow_flex_ops"], timeout=options["timeout"])
+        allow_flex_ops=options["allow_flex_ops"], timeout=options["timeout"],
+        per_tensor=options.get("per_tensor", False))
     artifacts, notes = [], []
     for q, name in entries:
-        info = {k: v for k, v in infos[q].items() if k != "size"}
-        if options["batch_size"] != 1:
+        info = {k: v for k, v in infos[q].items() if k not in ("size", "candidates", "layers")}
+        if q == "int8":
+            gate = options["gate"]
+            info["mixed_precision"] = choose_candidate(
+                model, spec, infos[q], outputs[q], gate["texts"], gate["labels"],
+                gate["limits"]["min_top1_agreement"], say=options.get("say", print))
+            info["mixed_precision"]["sensitivity_top"] = infos[q]["layers"][:20]
+        info["precision"] = precision_profile(outputs[q])
+        if q == "int8_strict":
+            metadata = "int8_strict has an int8 output; MediaPipe metadata left out"
+        elif options["batch_size"] != 1:
             metadata = "MediaPipe needs batch size 1"
         elif info["flex_ops"]:
             metadata = "MediaPipe cannot run Flex ops"

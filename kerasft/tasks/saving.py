@@ -164,6 +164,7 @@ def save_task(model, directory, overwrite=False):
             json.dump(config, f, indent=2, default=str)
         model.preprocessor.save(tmp)
         model.save_extras(tmp)
+        model.save_parity_texts(tmp)
         model.save_weights(os.path.join(tmp, WEIGHTS_FILE))
     return directory
 
@@ -196,4 +197,5 @@ def load(directory, safe_mode=True):
     weights = os.path.join(directory, WEIGHTS_FILE)
     model.load_weights(weights)
     check_finite(model, weights)
+    model.load_parity_texts(directory)
     return model

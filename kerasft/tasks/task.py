@@ -18,13 +18,9 @@ from kerasft.backbones.loader import max_sequence_length
 from kerasft.errors import ConfigError, KerasftError
 from kerasft.preprocessors.text_preprocessor import TextPreprocessor
 from kerasft.tasks.inputs import is_raw_text, split_texts
+from kerasft.tasks.parity_texts import ParityTexts
 from kerasft.tasks.run_hooks import RunHooks
-from kerasft.tasks.saving import (
-    TaskSaving,
-    load,
-    register_task,
-    task_class,
-)
+from kerasft.tasks.saving import TaskSaving, load, register_task, task_class
 from kerasft.training.callbacks import validation_callbacks
 from kerasft.training.distributed_loop import fit_function
 from kerasft.training.optimizers import default_optimizer
@@ -37,7 +33,7 @@ __all__ = ["PADDINGS", "Task", "load", "register_task", "task_class"]
 PADDINGS = ("bucket", "longest", "max_length")
 
 
-class Task(RunHooks, TaskSaving, keras.Model):
+class Task(RunHooks, ParityTexts, TaskSaving, keras.Model):
     """Base class of kerasft task models: backbone + head + preprocessor.
 
     A new task subclasses `Task`, builds its head in `__init__` (a
@@ -348,9 +344,11 @@ class Task(RunHooks, TaskSaving, keras.Model):
         if self._kft_compile_args is None:
             self.compile()
         self._compile_for_steps(steps * epochs)
-        return run.fit(keras_fit, train, validation_data=val, shuffle=False,
-                       callbacks=callbacks, num_batches=steps,
-                       steps_per_epoch=steps if order else None, **kwargs)
+        history = run.fit(keras_fit, train, validation_data=val, shuffle=False,
+                          callbacks=callbacks, num_batches=steps,
+                          steps_per_epoch=steps if order else None, **kwargs)
+        self.keep_parity_texts(x, y, validation_data)  # the export gate's texts
+        return history
 
     def _checked_batch_size(self, batch_size, x):
         # Raw texts need a batch size; Keras inputs may leave it to Keras (None).

@@ -62,6 +62,24 @@ def toy_data():
 
 
 @pytest.fixture(scope="session")
+def gate_data():
+    """256 distinct labeled toy texts ("<pos> and <pos>", "<neg>, <neg>", ...):
+    enough for a quantized artifact that agrees on all of them to clear the
+    gate (the 95% interval's lower end reaches 98% from 189 texts)."""
+    import itertools
+
+    from helpers import NEGATIVE, POSITIVE
+
+    texts, labels = [], []
+    for words, label in ((POSITIVE, "pos"), (NEGATIVE, "neg")):
+        for joiner in (" and ", ", "):
+            for a, b in itertools.product(words, repeat=2):
+                texts.append(a + joiner + b)
+                labels.append(label)
+    return texts, labels
+
+
+@pytest.fixture(scope="session")
 def tiny_classifier(toy_data):
     import keras
 
@@ -76,12 +94,12 @@ def tiny_classifier(toy_data):
 
 
 @pytest.fixture(scope="session")
-def tiny_export(tiny_classifier, toy_data, tmp_path_factory):
+def tiny_export(tiny_classifier, gate_data, tmp_path_factory):
     """All formats, fp32 and dynamic-range, of the tiny classifier."""
     from kerasft.export import export_model
 
     directory = str(tmp_path_factory.mktemp("tiny") / "export")
-    texts, labels = toy_data
+    texts, labels = gate_data
     report = export_model(tiny_classifier, directory, quantization=("none", "dynamic"),
                           texts=texts, labels=labels, latency_repeats=3, verbose=False)
     return directory, report

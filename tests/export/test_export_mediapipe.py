@@ -39,7 +39,9 @@ def minilm_export(minilm, held_out, sst2, tmp_path_factory):
     directory = str(tmp_path_factory.mktemp("minilm") / "export")
     report = export_model(minilm, directory, formats=("tflite",),
                           quantization=("none", "dynamic"), texts=texts, labels=labels,
-                          latency_repeats=5, verbose=False)
+                          latency_repeats=5, verbose=False,
+                          # 60 texts put the 95% CI's lower end at most at 94%
+                          thresholds={"min_top1_agreement": 0.9})
     return directory, report
 
 

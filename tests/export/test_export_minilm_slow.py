@@ -35,9 +35,10 @@ def export(model, held_out, tmp_path_factory):
     texts, labels, _ = held_out
     directory = str(tmp_path_factory.mktemp("minilm6") / "export")
     # ONNX Runtime's dynamic int8 agrees on ~97% of these texts (TFLite's on
-    # ~99%), so the quantized gate is 95% here.
+    # ~99%), and the gate holds the lower end of the 95% interval (at most
+    # 96.3% on 100 texts), so the quantized bar is 90% here.
     report = export_model(model, directory, quantization=("none", "dynamic"),
-                          texts=texts, labels=labels, thresholds={"min_top1_agreement": 0.95},
+                          texts=texts, labels=labels, thresholds={"min_top1_agreement": 0.9},
                           latency_repeats=20, verbose=True)
     return directory, report
 
@@ -47,11 +48,11 @@ def test_full_int8_is_refused_with_a_hint(model, held_out, sst2, tmp_path):
 
     texts, labels, _ = held_out
     calibration, _ = sst2("train", 100, start=1000)
-    with pytest.raises(ParityError, match="(?s)tflite \\(int8.*Hint: full int8 quantizes "
-                                          "activations.*quantization='dynamic'"):
-        export_model(model, str(tmp_path / "int8"), formats="tflite", quantization="int8",
-                     texts=texts, labels=labels, representative_texts=calibration,
-                     latency_repeats=3, verbose=False)
+    with pytest.raises(ParityError, match="(?s)tflite \\(int8_strict.*Hint: int8_strict missed "
+                                          "the gate: .* points under 98%.*quantization='int8'"):
+        export_model(model, str(tmp_path / "int8"), formats="tflite",
+                     quantization="int8_strict", texts=texts, labels=labels,
+                     representative_texts=calibration, latency_repeats=3, verbose=False)
     assert os.path.isdir(tmp_path / "int8.failed")
 
 

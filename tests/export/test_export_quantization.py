@@ -1,19 +1,25 @@
-"""All four TFLite quantizations of the tiny classifier."""
+"""TFLite quantizations of the tiny classifier: fp16, dynamic, mixed int8,
+strict int8; and a copy with a residual-stream outlier that strict int8
+cannot hold, where mixed int8 keeps the sensitive ops in float."""
 
+import json
 import os
 
+import numpy as np
 import pytest
 
+import kerasft
+from kerasft.errors import ParityError
 from kerasft.export import export_model
 
 
 @pytest.fixture(scope="module")
-def quantized(tiny_classifier, toy_data, tmp_path_factory):
-    texts, labels = toy_data
+def quantized(tiny_classifier, gate_data, toy_data, tmp_path_factory):
+    texts, labels = gate_data
     directory = str(tmp_path_factory.mktemp("quantized") / "export")
     report = export_model(tiny_classifier, directory, formats=("tflite",),
-                          quantization=("none", "float16", "dynamic", "int8"),
-                          texts=texts, labels=labels, representative_texts=texts[:32],
+                          quantization=("none", "float16", "dynamic", "int8", "int8_strict"),
+                          texts=texts, labels=labels, representative_texts=toy_data[0][:32],
                           latency_repeats=3, verbose=False)
     return directory, report
 
@@ -21,18 +27,108 @@ def quantized(tiny_classifier, toy_data, tmp_path_factory):
 def test_every_quantization_written_with_metadata(quantized):
     directory, report = quantized
     names = {a["quantization"]: a for a in report["artifacts"]}
-    assert set(names) == {"none", "float16", "dynamic", "int8"}
+    assert set(names) == {"none", "float16", "dynamic", "int8", "int8_strict"}
     for q, artifact in names.items():
         assert os.path.isfile(os.path.join(directory, artifact["file"]))
-        assert artifact["mediapipe_metadata"] and artifact["flex_ops"] == []
-    assert names["int8"]["int8_fallback"] is False
+        assert artifact["flex_ops"] == []
+        assert artifact["mediapipe_metadata"] is (q != "int8_strict")
+    assert not [f for f in os.listdir(directory) if ".step" in f]  # candidates removed
     assert not any("calibrated on the parity texts" in n for n in report["notes"])
 
 
 def test_quantized_rows_pass_the_gate(quantized):
     _, report = quantized
     rows = [r for r in report["parity"]["rows"] if r["format"] != "keras"]
-    assert len(rows) == 8 and all(r["passed"] for r in rows)
+    assert len(rows) == 9 and all(r["passed"] for r in rows)
     for r in rows:
         if r["quantization"] != "none":
-            assert r["gate"].startswith("top1_agreement >= 0.98")
+            assert r["gate"] == "top1_agreement 95% CI lower end >= 0.98"
+            assert r["compared"] == 256 and r["top1_agreement_ci"][0] >= 0.98
+
+
+def test_mixed_int8_holds_at_the_first_step_on_a_benign_model(quantized):
+    _, report = quantized
+    mixed = next(a for a in report["artifacts"] if a["quantization"] == "int8")
+    entry = mixed["mixed_precision"]
+    assert entry["held"] and entry["kept_float"] == [] and len(entry["steps"]) == 1
+    assert entry["steps"][0]["top1_agreement"] == 1.0
+    assert entry["precision"]["int8_flop_share"] > 0.9
+    assert entry["sensitivity_top"][0]["noise"] >= entry["sensitivity_top"][-1]["noise"]
+
+
+def test_int8_strict_has_an_int8_output_and_integer_ops_only(quantized):
+    from ai_edge_litert.interpreter import Interpreter
+
+    directory, report = quantized
+    strict = next(a for a in report["artifacts"] if a["quantization"] == "int8_strict")
+    runner = Interpreter(os.path.join(directory, strict["file"])).get_signature_runner()
+    (output,) = runner.get_output_details().values()
+    assert np.dtype(output["dtype"]) == np.int8
+    # Ids and mask stay int32: a vocabulary does not fit in int8.
+    assert {np.dtype(d["dtype"]) for d in runner.get_input_details().values()} == {
+        np.dtype(np.int32)}
+    precision = strict["precision"]
+    assert precision["int8_flop_share"] > 0.99
+    # Float survives only on the mask path (cast of the int32 mask, negation).
+    assert set(precision["float_op_types"]) <= {"CAST", "NEG"}
+    dynamic = next(a for a in report["artifacts"] if a["quantization"] == "dynamic")
+    assert dynamic["precision"]["int8_flop_share"] == 0.0  # float activations
+
+
+def test_litert_runner_dequantizes_the_int8_strict_output(quantized, tiny_classifier,
+                                                          run_runner):
+    texts = ["good great film", "bad bad film", "a good movie and great news"]
+    results = run_runner("litert", quantized[0], texts, "--quantization", "int8_strict")
+    got = np.array([[r["scores"][label] for label in tiny_classifier.labels] for r in results])
+    np.testing.assert_allclose(got, tiny_classifier.predict(texts), atol=0.05)
+
+
+def test_precision_profile_of_the_fp32_file(quantized):
+    from kerasft.export.tflite_ops import precision_profile
+
+    profile = precision_profile(os.path.join(quantized[0], "model.tflite"))
+    assert profile["integer_ops"] == 0 and profile["int8_flop_share"] == 0.0
+    assert profile["float_op_types"]["FULLY_CONNECTED"] >= 4 and profile["ops"] > 20
+
+
+@pytest.fixture(scope="module")
+def outlier_model(tiny_classifier, tmp_path_factory):
+    """The tiny classifier with one residual channel scaled 300x by every
+    LayerNorm: the activation outliers that break W8A8 BERT."""
+    path = str(tmp_path_factory.mktemp("outlier") / "model")
+    tiny_classifier.save(path)
+    model = kerasft.load(path)
+    for weight in model.backbone.weights:
+        if "layer_norm" in weight.path and weight.path.endswith("gamma"):
+            value = weight.numpy()
+            value[3] *= 300.0
+            weight.assign(value)
+    return model
+
+
+def test_outliers_fail_strict_int8_and_mixed_int8_keeps_sensitive_ops_float(
+        outlier_model, gate_data, toy_data, tmp_path):
+    texts, labels = gate_data
+    directory = str(tmp_path / "export")
+    with pytest.raises(ParityError, match=r"int8_strict missed the gate: its agreement's CI "
+                                          r"lower end \d+\.\d+% is \d+\.\d points under 98%"
+                                          r".*use quantization='int8'"):
+        export_model(outlier_model, directory, formats="tflite",
+                     quantization=("int8", "int8_strict"), texts=texts, labels=labels,
+                     representative_texts=toy_data[0], latency_repeats=2, verbose=False)
+    with open(os.path.join(directory + ".failed", "export_report.json")) as f:
+        report = json.load(f)
+    rows = {r["quantization"]: r for r in report["parity"]["rows"] if r["format"] == "tflite"}
+    assert rows["int8"]["passed"] and not rows["int8_strict"]["passed"]
+    entry = next(a for a in report["artifacts"] if a["quantization"] == "int8")[
+        "mixed_precision"]
+    steps = entry["steps"]
+    assert entry["held"] and [s["held"] for s in steps] == [False] * (len(steps) - 1) + [True]
+    assert steps[0]["top1_agreement_ci"][0] < 0.98 and steps[0]["kept_float"] == 0
+    kept = entry["kept_float"]
+    assert len(kept) == steps[-1]["kept_float"] > 0
+    assert entry["kept_groups"] == steps[-1]["groups"] and entry["kept_groups"]
+    assert {k["group"] for k in kept} == set(entry["kept_groups"])
+    assert all(k["op"] and k["node"] and "int8 adds noise" in k["why"] for k in kept)
+    assert "CI lower end was" in kept[0]["why"]
+    assert entry["precision"]["float_op_types"]  # the kept ops run in float

@@ -1,0 +1,84 @@
+"""`quantization="int8"`: pick the mixed-precision candidate that holds the gate.
+
+The converter child (`_tflite_mixed.py`) writes candidates that keep ever
+more op groups in float (attention mask, LayerNorm, residual adds,
+Softmax, GELU, ...), the noisiest under int8 first. Here each is run on
+the parity texts, in that order, until one holds both bars: top-1
+agreement with Keras whose 95% Wilson interval's lower end reaches
+`min_top1_agreement` (98%), and a task metric (accuracy, micro F1) within
+`METRIC_POINTS` of Keras'. That candidate becomes `model_int8.tflite`; the
+others are deleted. If none holds, the most-float candidate is kept and the
+parity gate refuses it as usual.
+
+The candidates are chosen on the same texts the gate then judges them on,
+so the gate's interval is slightly optimistic for the chosen one (a
+selection among at most ~10 candidates, stopped at the first that holds).
+"""
+
+import os
+
+import kerasft.export.runtimes as runtimes
+from kerasft.export._tflite_mixed import group_of
+from kerasft.export.parity import agreement_gate
+from kerasft.export.tflite_ops import precision_profile
+
+METRIC_POINTS = 0.01  # a point of accuracy / micro F1
+HIGHER_IS_BETTER = ("accuracy", "micro_f1")
+
+
+def _metric_holds(deltas):
+    return all(deltas[k] >= -METRIC_POINTS for k in deltas if k in HIGHER_IS_BETTER)
+
+
+def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
+    """Evaluates the candidates in `info["candidates"]`; moves the first
+    that holds the gate (else the last) to `output`.
+
+    Returns:
+        the report entry: `kept_float` (ops kept in float, each with its
+        int8 noise and why), `steps` (each candidate tried: ops kept in
+        float, agreement, interval, metric, held) and `precision`
+        (`tflite_ops.precision_profile`).
+    """
+    features = spec.encode(texts)
+    reference = runtimes.KerasRunner(model, spec).predict(features)
+    keras_metric = spec.metric(reference, labels) or {}
+    layers, steps, chosen = info["layers"], [], None
+    for candidate in info["candidates"]:
+        runner = runtimes.TFLiteRunner(candidate["path"], spec)
+        outputs = runner.predict(features)
+        compared = spec.compare(reference, outputs, features)
+        gate = agreement_gate(compared["top1_agreement"], compared["compared"], bar)
+        metric = spec.metric(outputs, labels) or {}
+        deltas = {k: metric[k] - keras_metric[k] for k in metric}
+        held = gate["passed"] and _metric_holds(deltas)
+        steps.append({"kept_float": candidate["kept_float"], "groups": candidate["groups"],
+                      "size_mb": candidate["size"] / 1e6,
+                      "top1_agreement": compared["top1_agreement"],
+                      "top1_agreement_ci": gate["top1_agreement_ci"], **metric,
+                      **{f"{k}_delta": v for k, v in deltas.items()}, "held": held})
+        say(f"  int8 keeping {candidate['kept_float']} of {len(layers)} ops in float "
+            f"({', '.join(candidate['groups']) or 'none'}): "
+            f"agreement {compared['top1_agreement']:.2%} (CI lower end "
+            f"{gate['top1_agreement_ci'][0]:.2%})"
+            + "".join(f", Δ{k} {v:+.4f}" for k, v in deltas.items())
+            + (" -> kept" if held else ""))
+        chosen = candidate
+        if held:
+            break
+    os.replace(chosen["path"], output)
+    for candidate in info["candidates"]:
+        if os.path.exists(candidate["path"]):
+            os.remove(candidate["path"])
+    before = steps[-2] if len(steps) > 1 else None
+    why = (f"; with only {', '.join(before['groups']) or 'nothing'} in float the "
+           f"agreement's CI lower end was {before['top1_agreement_ci'][0]:.2%}"
+           if before else "")
+    nodes = set(chosen["nodes"])
+    kept = [{**layer, "rank": i + 1, "group": group_of(layer["node"], layer["op"]),
+             "why": f"in group {group_of(layer['node'], layer['op'])}; int8 adds noise of "
+                    f"{layer['noise']:.1%} of its output (rank {i + 1} of {len(layers)}){why}"}
+            for i, layer in enumerate(layers) if layer["node"] in nodes]
+    return {"kept_float": kept, "kept_groups": chosen["groups"], "steps": steps,
+            "held": steps[-1]["held"], "measured_ops": len(layers),
+            "precision": precision_profile(output)}
