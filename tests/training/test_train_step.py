@@ -1,0 +1,41 @@
+"""The training step: not retraced per bucket shape, no XLA by default."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import kerasft
+
+WORDS = ["good", "bad", "film", "great", "movie", "not", "news", "market"]
+
+
+def _varied_texts(n=48, seed=0):
+    rng = np.random.RandomState(seed)
+    texts = [" ".join(rng.choice(WORDS, size=rng.randint(1, 60))) for _ in range(n)]
+    return texts, ["pos" if "good" in t else "neg" for t in texts]
+
+
+def test_no_retrace_per_bucket_shape():
+    keras.utils.set_random_seed(0)
+    model = kerasft.TextClassifier.from_pretrained(
+        "tiny-bert", labels=["neg", "pos"], sequence_length=64)
+    texts, labels = _varied_texts()
+    ds, _ = model.make_dataset(texts, labels, batch_size=8)
+    shapes = {tuple(x["token_ids"].shape) for x, _ in ds}
+    traces = []
+    original = model.train_step
+
+    def counting_step(data):  # Python runs only while TensorFlow traces
+        traces.append(tf.nest.map_structure(lambda t: (t.shape, t.dtype), data))
+        return original(data)
+
+    model.train_step = counting_step
+    model.compile()
+    history = model.fit(texts, labels, epochs=2, batch_size=8, seed=0, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert model.jit_compile is False
+    # One trace for all shapes (inputs are [None, None]); TensorFlow traces the
+    # first call twice because the optimizer creates its variables in it.
+    assert len(shapes) >= 5 and len(traces) <= 2, (
+        f"{len(traces)} traces for {len(shapes)} batch shapes: {traces}")
+    assert all(t[0]["token_ids"][0].as_list() == [None, None] for t in traces)
