@@ -39,3 +39,29 @@ def test_no_retrace_per_bucket_shape():
     assert len(shapes) >= 5 and len(traces) <= 2, (
         f"{len(traces)} traces for {len(shapes)} batch shapes: {traces}")
     assert all(t[0]["token_ids"][0].as_list() == [None, None] for t in traces)
+
+
+def _op_types(graph_def):
+    ops = {node.op for node in graph_def.node}
+    for function in graph_def.library.function:
+        ops |= {node.op for node in function.node_def}
+    return ops
+
+
+def test_training_step_has_gpu_kernels_for_every_op():
+    """No CPU-only op in the step (checked against TensorFlow's kernel
+    registry; no GPU here to run it), in float32 and mixed_float16."""
+    from tensorflow.python.framework import kernels
+
+    for precision in ("float32", "mixed_float16"):
+        model = kerasft.TextClassifier.from_pretrained(
+            "tiny-bert", labels=["neg", "pos"], sequence_length=16, precision=precision)
+        model.compile()
+        ds, _ = model.make_dataset(*_varied_texts(8), batch_size=4)
+        step = tf.function(model.train_step).get_concrete_function(ds.element_spec)
+        ops = _op_types(step.graph.as_graph_def())
+        assert {"MatMul", "BatchMatMulV2"} & ops and len(ops) > 30
+        # DEFAULT kernels (shape bookkeeping, placeholders) run on any device
+        no_gpu = sorted(op for op in ops if not {"GPU", "DEFAULT"} & {
+            k.device_type for k in kernels.get_registered_kernels_for_op(op).kernel})
+        assert no_gpu == [], f"{precision}: ops without a GPU kernel: {no_gpu}"
