@@ -283,9 +283,9 @@ def main():
     if table:
         from kerasft.backbones.loader import from_pretrained
 
-        train, _ = read_sst2("train", args.train_examples, args.seed)
+        texts, _ = read_sst2("train", args.train_examples, args.seed)
         tokens = from_pretrained("minilm-l6")[1].encode(
-            train[0], sequence_length=args.sequence_length)["token_ids"]
+            texts, sequence_length=args.sequence_length)["token_ids"]
         lengths = [len(t) for t in tokens]
         flops = train_flops(lengths)
         rows = []
