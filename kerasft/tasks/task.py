@@ -277,6 +277,7 @@ class Task(RunHooks, TaskSaving, keras.Model):
             loss = self.default_loss() if args["loss"] == "auto" else args["loss"]
             metrics = self.default_metrics() if args["metrics"] == "auto" else args["metrics"]
             super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **args["kwargs"])
+            self.optimizer.build(self.trainable_variables)  # else the step is traced twice
 
     def fit(self, x=None, y=None, *, batch_size=32, epochs=1, validation_data=None,
             callbacks=None, class_weight=None, sample_weight=None, shuffle=True,
