@@ -7,7 +7,7 @@ import yaml
 
 from kerasft.errors import ConfigError
 from kerasft.utils.arguments import (
-    fraction, non_negative_number, positive_int, positive_number)
+    fraction, non_negative_number, positive_int, positive_number, precision)
 
 DEFAULTS = {
     "name": None,
@@ -41,7 +41,9 @@ DEFAULTS = {
         "early_stopping_patience": 2,
         "class_weight": None,
         "seed": 42,
-        "mixed_precision": False,
+        # auto: mixed_bfloat16 on CPUs with AVX512-BF16/AMX and TPUs,
+        # mixed_float16 on GPUs, else float32 (kerasft.training.precision)
+        "precision": "auto",
         "strategy": None,  # mirrored, multi_worker, tpu
         # SetFit few-shot training (text_classifier only): epochs, batch_size
         # and learning_rate then apply to the contrastive stage.
@@ -194,6 +196,7 @@ def validate_config(config):
             f"training.few_shot trains a text_classifier (SetFit). Received: "
             f"task={config['task']!r} with training.few_shot=true. Set task: "
             "text_classifier or remove few_shot.")
+    precision(training["precision"], "training.precision")
     if not isinstance(config["sequence_length"], int) or config["sequence_length"] < 2:
         raise ConfigError(
             "sequence_length must be an integer >= 2. "

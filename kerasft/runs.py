@@ -124,9 +124,6 @@ def _train_into(tmp, cls, config, verbose):
 
     training, name = config["training"], config["name"]
     keras.utils.set_random_seed(training["seed"])
-    if training["mixed_precision"]:
-        policy = training["mixed_precision"]
-        keras.mixed_precision.set_global_policy("mixed_bfloat16" if policy is True else policy)
     splits = load_splits(cls, config)
     train, val, test = splits["train"], splits["validation"], splits["test"]
     model = cls.from_pretrained(
@@ -135,7 +132,7 @@ def _train_into(tmp, cls, config, verbose):
         **cls.task_kwargs_from_data(train), **cls.task_kwargs_from_config(config["model"]))
     model.compile(learning_rate=training["learning_rate"],
                   weight_decay=training["weight_decay"],
-                  warmup_ratio=training["warmup_ratio"])
+                  warmup_ratio=training["warmup_ratio"], precision=training["precision"])
     x, y = cls.inputs_targets(train)
     # the chief's: every worker of a multi-worker run resumes from it
     backup_dir = os.path.join(in_progress_directory(config["output_dir"], name), BACKUP)

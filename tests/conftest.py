@@ -12,6 +12,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# The suites check float32 numerics (resume equality, multi-worker vs single
+# process); tests of mixed precision ask for it explicitly
+# (tests/training/test_precision.py).
+os.environ.setdefault("KERASFT_PRECISION", "float32")
 
 import keras  # noqa: E402
 import pytest  # noqa: E402

@@ -26,6 +26,7 @@ from kerasft.export.probe_texts import PROBE_TEXTS
 from kerasft.export.spec import spec_for_model
 from kerasft.export.text_graph import check_tokenizer_parity, supports_in_graph
 from kerasft.export.writers import plan_artifacts, write_artifacts
+from kerasft.training.precision import float32_compute
 from kerasft.utils.files import FAILED_SUFFIX, atomic_directory, check_destination
 
 FORMATS = ("saved_model", "tflite", "onnx")
@@ -182,8 +183,10 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
     if calibrated and representative_texts is None:
         notes.append(f"{', '.join(calibrated)} calibrated on the parity texts "
                      "(pass representative_texts=)")
-    with atomic_directory(directory, overwrite, error=ExportError,
-                          keep_failed=(ParityError,)) as stage:
+    # Exports (and the Keras side of the parity gate) compute in float32,
+    # whatever precision the model trained in.
+    with float32_compute(model), atomic_directory(
+            directory, overwrite, error=ExportError, keep_failed=(ParityError,)) as stage:
         gate = {"run": parity, "texts": parity_texts, "labels": labels, "source": source,
                 "limits": limits, "repeats": latency_repeats}
         report = _write_export(model, spec, stage, plan, options, notes, gate, say)

@@ -11,6 +11,7 @@ from kerasft.decoding import generation as generation_decoding
 from kerasft.errors import ParityError
 from kerasft.export import kv_cache, kv_cache_seq2seq
 from kerasft.export.spec import ExportSpec
+from kerasft.training.precision import float32_compute
 
 GENERATION_FILE = "generate.tflite"
 
@@ -162,11 +163,12 @@ def write_generate_saved_model(model, directory, serve, input_names):
     import tensorflow as tf  # TensorFlow backend only
     from keras.export import ExportArchive  # with TensorFlow, as above
 
-    archive = ExportArchive()
-    archive.track(model)
-    archive.add_endpoint("generate", serve, input_signature=[
-        tf.TensorSpec([None, None], tf.int32, name=name) for name in input_names])
-    archive.write_out(os.fspath(directory), verbose=False)
+    with float32_compute(model):  # traced in float32, whatever the training precision
+        archive = ExportArchive()
+        archive.track(model)
+        archive.add_endpoint("generate", serve, input_signature=[
+            tf.TensorSpec([None, None], tf.int32, name=name) for name in input_names])
+        archive.write_out(os.fspath(directory), verbose=False)
     return directory
 
 

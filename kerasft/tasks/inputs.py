@@ -144,3 +144,20 @@ def question_context_pairs(x, name="x", context=None, separate=False):
             f"{name} of type {type(x).__name__} holding {str(x)[:80]}."
         )
     return None
+
+
+def sorted_by_length(features):
+    """`(sorted, inverse)`: unpadded features sorted by length (stable) and
+    the permutation `in_input_order` uses to put outputs back."""
+    order = np.argsort([len(t) for t in features["token_ids"]], kind="stable")
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    return {k: [v[i] for i in order] for k, v in features.items()}, inverse
+
+
+def in_input_order(outputs, inverse):
+    """Outputs of `sorted_by_length` features (an array or a dict of
+    arrays), back in input order."""
+    if isinstance(outputs, dict):
+        return {k: v[inverse] for k, v in outputs.items()}
+    return outputs[inverse]

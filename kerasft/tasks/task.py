@@ -11,19 +11,19 @@ data switches on early stopping and best-model checkpointing, and
 import json
 
 import keras
-import numpy as np
 
 from kerasft.backbones.loader import from_pretrained as load_pretrained
 from kerasft.backbones.loader import max_sequence_length
 from kerasft.errors import ConfigError, KerasftError
 from kerasft.preprocessors.text_preprocessor import TextPreprocessor
-from kerasft.tasks.inputs import is_raw_text, split_texts
+from kerasft.tasks.inputs import in_input_order, is_raw_text, sorted_by_length, split_texts
 from kerasft.tasks.parity_texts import ParityTexts
 from kerasft.tasks.run_hooks import RunHooks
 from kerasft.tasks.saving import TaskSaving, load, register_task, task_class
 from kerasft.training.callbacks import validation_callbacks
 from kerasft.training.distributed_loop import fit_function
 from kerasft.training.optimizers import default_optimizer
+from kerasft.training.precision import apply_precision, check_precision, resolve_precision
 from kerasft.training.strategy import get_strategy
 from kerasft.training.training_run import TrainingRun
 from kerasft.utils.arguments import fraction, non_negative_number, positive_int, positive_number
@@ -64,7 +64,7 @@ class Task(RunHooks, ParityTexts, TaskSaving, keras.Model):
     # -- construction --------------------------------------------------------
     @classmethod
     def from_pretrained(cls, source, *, sequence_length=None, backbone_config=None,
-                        strategy=None, **kwargs):
+                        strategy=None, precision=None, **kwargs):
         """Builds the task on a pretrained backbone.
 
         Args:
@@ -79,6 +79,8 @@ class Task(RunHooks, ParityTexts, TaskSaving, keras.Model):
             strategy: None, a name (`"mirrored"`, `"multi_worker"`, `"tpu"`)
                 or a `tf.distribute.Strategy`. Model and optimizer are built
                 in its scope; `fit` then trains data-parallel.
+            precision: None or a `compile` precision (`"float32"` turns mixed
+                precision off); `compile`'s own argument wins.
             **kwargs: the task's constructor arguments (labels, dropout...)
                 and its `preprocessor_options`.
         """
@@ -86,24 +88,20 @@ class Task(RunHooks, ParityTexts, TaskSaving, keras.Model):
             backbone, tokenizer = load_pretrained(source, **(backbone_config or {}))
             kwargs = {**cls.pretrained_task_kwargs(source, backbone), **kwargs}
             return cls.from_backbone(backbone, tokenizer, sequence_length=sequence_length,
-                                     **kwargs)
+                                     precision=precision, **kwargs)
 
     @classmethod
-    def from_backbone(cls, backbone, tokenizer, *, sequence_length=None, **kwargs):
+    def from_backbone(cls, backbone, tokenizer, *, sequence_length=None, precision=None,
+                      **kwargs):
         """Builds the task on an in-memory backbone and tokenizer (in the
-        current strategy scope).
-
-        Args:
-            backbone: a keras-hub backbone.
-            tokenizer: `kerasft.Tokenizer`.
-            sequence_length: int or None. See `from_pretrained`.
-            **kwargs: constructor arguments and `preprocessor_options`.
-        """
+        current strategy scope); arguments as in `from_pretrained`."""
         options = {k: kwargs.pop(k) for k in cls.preprocessor_options if k in kwargs}
         preprocessor = cls.build_preprocessor(
             tokenizer, backbone, sequence_length=sequence_length or cls.default_sequence_length,
             **options)
-        return cls(backbone=backbone, preprocessor=preprocessor, **kwargs)
+        task = cls(backbone=backbone, preprocessor=preprocessor, **kwargs)
+        task._kft_precision = precision and check_precision(precision)
+        return task
 
     @classmethod
     def build_preprocessor(cls, tokenizer, backbone, sequence_length, **options):
@@ -128,7 +126,7 @@ class Task(RunHooks, ParityTexts, TaskSaving, keras.Model):
     def _attach(self, backbone, preprocessor):
         self.backbone = backbone
         self.preprocessor = preprocessor
-        self._kft_compile_args = None
+        self._kft_compile_args, self._kft_precision = None, None
 
     # -- training hooks --------------------------------------------------------
     def encode_targets(self, y, class_weight=None, source=None):
@@ -226,7 +224,8 @@ class Task(RunHooks, ParityTexts, TaskSaving, keras.Model):
 
     # -- Keras API -----------------------------------------------------------
     def compile(self, optimizer="auto", loss="auto", metrics="auto",
-                learning_rate=5e-5, weight_decay=0.01, warmup_ratio=0.1, **kwargs):
+                learning_rate=5e-5, weight_decay=0.01, warmup_ratio=0.1, precision=None,
+                **kwargs):
         """Configures training; with no arguments, kerasft's recipe.
 
         Args:
@@ -238,16 +237,22 @@ class Task(RunHooks, ParityTexts, TaskSaving, keras.Model):
             learning_rate: float. Peak rate of the `"auto"` optimizer.
             weight_decay: float. Weight decay of the `"auto"` optimizer.
             warmup_ratio: float. Fraction of steps spent warming up.
-            **kwargs: passed to `keras.Model.compile`.
+            precision: None (`from_pretrained`'s, else `"auto"`) or one of
+                `kerasft.training.precision.PRECISIONS`: the backbone's compute
+                dtype; head, outputs, loss and exports stay float32.
+            **kwargs: passed to `keras.Model.compile`; `jit_compile` defaults
+                to False (XLA compiles each bucket shape: bench/train_bench.py).
 
         Raises:
-            ConfigError: `learning_rate` <= 0, `weight_decay` < 0 or
-                `warmup_ratio` outside [0, 1) (the rules of run configs).
+            ConfigError: `learning_rate` <= 0, `weight_decay` < 0,
+                `warmup_ratio` outside [0, 1) or an unknown `precision`.
         """
         learning_rate = positive_number(learning_rate, "learning_rate")
         weight_decay = non_negative_number(weight_decay, "weight_decay")
         warmup_ratio = fraction(warmup_ratio, "warmup_ratio")
-        self._kft_compile_args = dict(
+        precision = check_precision(precision or self._kft_precision or "auto")
+        kwargs.setdefault("jit_compile", False)
+        self._kft_compile_args = dict(precision=precision,
             optimizer=optimizer, loss=loss, metrics=metrics,
             learning_rate=learning_rate, weight_decay=weight_decay,
             warmup_ratio=warmup_ratio, kwargs=kwargs,
@@ -263,10 +268,12 @@ class Task(RunHooks, ParityTexts, TaskSaving, keras.Model):
                     total_steps, args["learning_rate"], args["weight_decay"],
                     args["warmup_ratio"],
                 )
+        apply_precision(self, resolve_precision(args["precision"]))
         with self.distribute_strategy.scope():  # metric variables sum over replicas
             loss = self.default_loss() if args["loss"] == "auto" else args["loss"]
             metrics = self.default_metrics() if args["metrics"] == "auto" else args["metrics"]
             super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **args["kwargs"])
+            self.optimizer.build(self.trainable_variables)  # else the step is traced twice
 
     def fit(self, x=None, y=None, *, batch_size=32, epochs=1, validation_data=None,
             callbacks=None, class_weight=None, sample_weight=None, shuffle=True,
@@ -369,18 +376,11 @@ class Task(RunHooks, ParityTexts, TaskSaving, keras.Model):
         batch_size = self._checked_batch_size(batch_size, x)
         if not self._is_raw_input(x):
             return super().predict(x, batch_size=batch_size, **kwargs)
-        features = self._features(x)
-        order = np.argsort([len(t) for t in features["token_ids"]], kind="stable")
-        ordered = {k: [v[i] for i in order] for k, v in features.items()}
+        ordered, inverse = sorted_by_length(self._features(x))
         ds, _ = self.preprocessor.make_dataset(ordered, batch_size=batch_size, bucket=False,
                                                pad_multiple=32)
         kwargs.setdefault("verbose", 0)
-        out = super().predict(ds, **kwargs)
-        inverse = np.empty_like(order)
-        inverse[order] = np.arange(len(order))
-        if isinstance(out, dict):
-            return {k: v[inverse] for k, v in out.items()}
-        return out[inverse]
+        return in_input_order(super().predict(ds, **kwargs), inverse)
 
     # -- explanations ----------------------------------------------------------
     def explain(self, x, target=None, method="integrated_gradients", steps=32, batch_size=4):

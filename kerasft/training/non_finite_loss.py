@@ -35,6 +35,6 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
             f"Expected a finite training loss. Received: {key}="
             f"{float(np.asarray(loss))} at epoch {getattr(self, '_epoch', 0) + 1}, {where}. "
             "Training stopped; nothing was saved. Try a lower learning rate, float32 "
-            "instead of mixed precision (training.mixed_precision: false), or "
+            "instead of mixed precision (training.precision: float32), or "
             "gradient clipping (an optimizer with clipnorm=1.0)."
         )

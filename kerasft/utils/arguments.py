@@ -73,3 +73,20 @@ def positive_int(value, name):
         raise ConfigError(
             f"{name} must be a positive integer. Received: {name}={value!r}.")
     return int(value)
+
+
+PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
+
+
+def precision(value, name="precision"):
+    """`value` if it is one of `PRECISIONS` (see `kerasft.training.precision`).
+
+    Raises:
+        ConfigError: any other value, naming `name` and the valid values.
+    """
+    if not isinstance(value, str) or value not in PRECISIONS:
+        raise ConfigError(
+            f"Unknown precision. Received: {name}={value!r}. Known: "
+            f"{', '.join(PRECISIONS)} (float32 turns mixed precision off)."
+        )
+    return value
