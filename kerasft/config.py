@@ -56,6 +56,13 @@ DEFAULTS = {
 _OPEN_MAPPINGS = ("data.reader_options",)
 
 
+# Keys of earlier versions: the error names their replacement.
+RENAMED_KEYS = {
+    "training.mixed_precision": "training.precision: auto | float32 | mixed_bfloat16 "
+                                "| mixed_float16 (auto: bfloat16 where the CPU has it)",
+}
+
+
 def _merge(base, update, path="", task_defaults=None):
     """Merges `update` into `base`. `task_defaults` (a callable returning the
     task's extra `model:` keys) is asked only when a `model:` key is not a
@@ -66,9 +73,12 @@ def _merge(base, update, path="", task_defaults=None):
             for extra, default in task_defaults().items():
                 base.setdefault(extra, copy.deepcopy(default))
         if key not in base:
+            renamed = RENAMED_KEYS.get(where)
             raise ConfigError(
-                f"Unknown config key. Received: {where}. Valid keys"
-                f"{' under ' + path[:-1] if path else ''}: {', '.join(sorted(base))}."
+                f"Unknown config key. Received: {where}. "
+                + (f"It was renamed: {renamed}. " if renamed else "")
+                + f"Valid keys{' under ' + path[:-1] if path else ''}: "
+                f"{', '.join(sorted(base))}."
             )
         if isinstance(base[key], dict) and base[key] and not isinstance(value, dict):
             raise ConfigError(

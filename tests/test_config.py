@@ -35,3 +35,12 @@ def test_missing_file_and_bad_override():
         load_config("nope.yaml")
     with pytest.raises(ConfigError, match="key=value"):
         parse_override("epochs")
+
+
+def test_renamed_key_names_its_replacement(tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text("task: text_classifier\ndata: {train: t.csv}\n"
+                    "training: {mixed_precision: true}\n")
+    with pytest.raises(ConfigError, match=r"training.mixed_precision. It was renamed: "
+                                          r"training.precision"):
+        load_config(str(path))
