@@ -9,12 +9,13 @@ Quantization:
     none     fp32 weights and activations.
     float16  fp16 weights, dequantized at load time (half the size).
     dynamic  int8 weights, activations quantized on the fly (about 1/4).
-    int8     accuracy-gated mixed precision: int8 weights and activations
-             calibrated on representative texts, except the ops most
-             sensitive to int8 (measured by TFLite's QuantizationDebugger),
-             kept in float step by step until the parity gate holds
-             (`kerasft.export.mixed_int8`). Ids/mask stay int32, outputs
-             float32.
+    int8     accuracy-gated mixed precision (`ai-edge-quantizer` on the
+             float model): the matmuls (over 99% of a BERT's FLOPs) in int8
+             weights and activations calibrated on representative texts,
+             other ops float; the matmuls most sensitive to int8 (each
+             measured alone) kept in float step by step until the parity
+             gate holds (`kerasft.export.mixed_int8`). Ids/mask stay int32,
+             outputs float32.
     int8_strict  every op int8 (no float fallback), int8 output; ids/mask
              inputs stay int32 (a vocabulary does not fit in int8). For
              accelerators that reject float ops.
@@ -118,7 +119,7 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
     Returns:
         dict of quantization -> `{"size", "flex_ops"}`; `"int8"` also has
         `candidates` (paths beside its output, see `mixed_int8`) and
-        `layers` (ops ranked by int8 noise).
+        `layers` (matmuls ranked by int8 noise).
 
     Raises:
         ExportError: unknown quantization, missing calibration data, Flex
