@@ -3,8 +3,8 @@
 The converter child (`_tflite_mixed.py`, with `ai-edge-quantizer`) writes
 candidates with every matmul (`FULLY_CONNECTED`, `BATCH_MATMUL`) in int8
 weights and activations and all other ops float, then the same keeping the
-1, 2, ... matmuls most sensitive to int8 in 16x8 (int16 activations), then
-in float. Here each is run on
+1, 2, ... matmuls most sensitive to int8 in 16x8 (int16 activations; those
+16x8 does not help in float), then in float. Here each is run on
 the parity texts, in that order, until one holds both bars: top-1
 agreement with Keras whose 95% Wilson interval's lower end reaches
 `min_top1_agreement` (98%), and a task metric (accuracy, micro F1) within
@@ -38,7 +38,8 @@ def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
 
     Returns:
         the report entry: `kept` (matmuls kept out of int8, each with its
-        int8 noise and why), `kept_as` (`"int16"`: 16x8, or `"float"`),
+        int8 and 16x8 noise, `kept_as` (`"int16"`: 16x8, or `"float"`) and
+        why), `kept_as` (of the step: `"int16"`, 16x8 where it helps, or `"float"`),
         `steps` (each candidate tried: matmuls kept and how, agreement,
         interval, metric, held) and `precision`
         (`tflite_ops.precision_profile`).
@@ -56,6 +57,7 @@ def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
         deltas = {k: metric[k] - keras_metric[k] for k in metric}
         held = gate["passed"] and _metric_holds(deltas)
         steps.append({"kept": candidate["kept"], "kept_as": candidate["kept_as"],
+                      "kept_float": len(candidate["float_nodes"]),
                       "groups": candidate["groups"],
                       "size_mb": candidate["size"] / 1e6,
                       "top1_agreement": compared["top1_agreement"],
@@ -63,6 +65,7 @@ def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
                       **{f"{k}_delta": v for k, v in deltas.items()}, "held": held})
         say(f"  int8 keeping {candidate['kept']} of {len(layers)} matmuls in "
             f"{'16x8' if candidate['kept_as'] == 'int16' else 'float'} "
+            f"({len(candidate['float_nodes'])} float) "
             f"({', '.join(candidate['groups']) or 'none'}): "
             f"agreement {compared['top1_agreement']:.2%} (CI lower end "
             f"{gate['top1_agreement_ci'][0]:.2%})"
@@ -79,12 +82,12 @@ def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
     why = (f"; with only {', '.join(before['groups']) or 'nothing'} in "
            f"{before['kept_as']} the agreement's CI lower end was "
            f"{before['top1_agreement_ci'][0]:.2%}" if before else "")
-    nodes = set(chosen["nodes"])
+    nodes, floats = set(chosen["nodes"]), set(chosen["float_nodes"])
     kept = [{**layer, "rank": i + 1, "group": group_of(layer["node"], layer["op"]),
-             "kept_as": chosen["kept_as"],
+             "kept_as": "float" if layer["node"] in floats else "int16",
              "why": f"{group_of(layer['node'], layer['op'])} matmul; alone in int8 it adds "
                     f"{layer['noise']:.2%} error to the model's outputs (rank {i + 1} of "
-                    f"{len(layers)} matmuls){why}"}
+                    f"{len(layers)} matmuls), {layer['noise_16x8']:.2%} in 16x8{why}"}
             for i, layer in enumerate(layers) if layer["node"] in nodes]
     return {"kept": kept, "kept_as": chosen["kept_as"], "kept_groups": chosen["groups"],
             "steps": steps,

@@ -34,6 +34,9 @@ def test_recipe_keeps_matmuls_in_16x8_or_float():
             for r in _tflite_mixed.recipe(ops, ["b"], "int16")]
     assert bits == [8, 16]
     assert len(_tflite_mixed.recipe(ops, ["b"], "float")) == 1
+    # In a 16x8 step, a matmul 16x8 does not help stays float.
+    rules = _tflite_mixed.recipe(ops, ["a", "b"], "int16", float_nodes=["a"])
+    assert [r["op_config"]["activation_tensor_config"]["num_bits"] for r in rules] == [16]
 
 
 def test_group_of_names_the_matmul_roles():
