@@ -20,7 +20,8 @@ Quantization:
              inputs stay int32 (a vocabulary does not fit in int8). For
              accelerators that reject float ops.
 
-16x8 (int16 activations, int8 weights) is not offered: TF 2.21's converter
+16x8 (int16 activations, int8 weights) is not offered for the whole model
+(`int8` uses it per matmul, through ai-edge-quantizer): TF 2.21's converter
 fails on keras-hub BERT graphs (legacy quantizer: "Empty min/max for tensor
 serving_default_segment_ids:0"; MLIR quantizer: the embeddings LayerNorm
 `tfl.mul` gets i16 and i8 operands).
