@@ -55,6 +55,7 @@ def test_mixed_int8_holds_at_the_first_step_on_a_benign_model(quantized):
     assert entry["held"] and entry["kept"] == [] and len(entry["steps"]) == 1
     assert entry["steps"][0]["top1_agreement"] == 1.0
     assert entry["precision"]["int8_flop_share"] > 0.9
+    assert entry["precision"]["int16_flop_share"] == 0.0  # nothing kept in 16x8
     assert entry["sensitivity_top"][0]["noise"] >= entry["sensitivity_top"][-1]["noise"]
 
 
