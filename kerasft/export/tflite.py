@@ -27,6 +27,7 @@ serving_default_segment_ids:0"; MLIR quantizer: the embeddings LayerNorm
 `tfl.mul` gets i16 and i8 operands).
 """
 
+import importlib.util
 import json
 import os
 import shutil
@@ -125,6 +126,7 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
     Raises:
         ExportError: unknown quantization, missing calibration data, Flex
             ops needed but not allowed, or a converter failure.
+        ImportError: `"int8"` without `ai-edge-quantizer` installed.
     """
     for quantization in outputs:
         if quantization not in QUANTIZATIONS:
@@ -132,6 +134,13 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
                 "Unknown TFLite quantization. Received: "
                 f"quantization={quantization!r}. Use one of {', '.join(QUANTIZATIONS)}."
             )
+    if "int8" in outputs and importlib.util.find_spec("ai_edge_quantizer") is None:
+        raise ImportError(
+            "quantization='int8' (mixed precision) is built with ai-edge-quantizer, "
+            "which is not installed. Received: quantization='int8'. Run `pip install "
+            "ai-edge-quantizer` (or `pip install kerasft[export]`), or use "
+            "quantization='dynamic' or 'int8_strict'."
+        )
     job = {"saved_model": saved_model_dir, "outputs": dict(outputs),
            "allow_flex_ops": bool(allow_flex_ops), "input_names": list(input_names),
            "representative": None, "per_tensor": bool(per_tensor),
