@@ -1,137 +1,196 @@
 """Child-process half of `quantization="int8"` (mixed precision).
 
-Imported by `_tflite_worker.py` only (TensorFlow, never kerasft). One
-calibration, then TFLite's `QuantizationDebugger` measures every quantized
-op on the calibration inputs: the noise int8 adds to its output relative
-to the output's size, channel by channel (`_noise`). Ops are grouped
-(attention mask, LayerNorm, residual adds, Softmax, GELU, then the other op
-types) and candidates are written that keep each group alone in float,
-then the noisiest two, three, ... (`denylisted_nodes`), so that the parent
-can pick the first that holds the parity gate. Single ops ranked by noise were
-tried first and did not work: int8 error accumulates along the graph, so
-every op after the first damaged one measures as noisy.
+Imported by `_tflite_worker.py` (TensorFlow, `ai-edge-quantizer`, never
+kerasft); the parent imports only `group_of`. The float `.tflite` is
+quantized with Google's `ai-edge-quantizer`: every `FULLY_CONNECTED` and
+`BATCH_MATMUL` (over 99% of a BERT's FLOPs) gets int8 weights (per
+channel) and int8 activations (per tensor, calibrated once); every other op
+(LayerNorm, Softmax, GELU, residual adds, the attention mask) stays float.
+Each matmul's sensitivity is measured alone: it alone in int8, the rest
+float, the error that adds to the model's outputs on calibration inputs
+(`_noise`). Candidates keep the 1, 2, ... most sensitive matmuls first in
+16x8 (int8 weights, int16 activations: still integer, which NPUs run), then
+in float (in the 16x8 candidates, those 16x8 does not help stay float), so
+that the parent can pick the first that holds the parity gate.
+
+Measured on MiniLM (2 layers, SST-2): the two feed-forward output
+projections and the classifier's logits matmul are the sensitive ones
+(agreement 96% with either alone in int8, every other matmul alone >=99.5%),
+as Bondarenko et al. (EMNLP 2021) found for BERT's residual stream.
 """
 
-import csv
-import io
 import re
 
 import numpy as np
 
-
-def _noise(float_tensor, quant_tensor, scale, zero_point):
-    """Int8 error relative to the signal, channel by channel (last axis),
-    averaged over channels (each clipped at 1, the signal lost): one
-    outlier channel widens the int8 step for all, and drowns the others,
-    which a ratio over the whole tensor would hide behind the outlier."""
-    real = float_tensor.astype("float64")
-    if not np.isfinite(real).all() or np.abs(real).max(initial=0.0) > 1e30:
-        return 1.0  # attention-mask values (-inf, float min): int8 cannot hold them
-    dequantized = (quant_tensor.astype("float64") - zero_point) * scale
-    axes = tuple(range(real.ndim - 1))
-    signal = np.sqrt(np.mean(np.square(real), axis=axes))
-    error = np.sqrt(np.mean(np.square(real - dequantized), axis=axes))
-    floor = 1e-6 * max(float(signal.max(initial=0.0)), 1e-30)
-    return float(np.mean(np.minimum(error / np.maximum(signal, floor), 1.0)))
-
-
-# The op groups W8A8 BERT is known to break on (Bondarenko et al., EMNLP
-# 2021), in the order tried when their measured noise ties.
-GROUPS = ("attention_mask", "layer_norm", "residual_add", "softmax", "gelu")
+MATMULS = ("FULLY_CONNECTED", "BATCH_MATMUL")
+SIGNATURE = "serving_default"
+SENSITIVITY_SAMPLES = 32  # calibration inputs each matmul's noise is measured on
+NO_HELP = 0.5  # 16x8 helps a matmul when it halves its int8 noise
+# The roles of a transformer's matmuls, read from their tensor names.
+ROLES = ("query", "key", "value", "attention_output", "feedforward_intermediate",
+         "feedforward_output", "logits", "pooled", "attention_scores", "attention_values")
 
 
 def group_of(node, op):
-    """The group of a quantized op, from its tensor name and op type:
-    one of `GROUPS`, else its op type (lowercase)."""
-    name = node.lower()
-    if "mask" in name or op in ("SELECT", "SELECT_V2"):
-        return "attention_mask"
-    if "layer_norm" in name or "layernorm" in name:
-        return "layer_norm"
-    if op == "SOFTMAX" or "softmax" in name:
-        return "softmax"
-    if op == "GELU" or "gelu" in name:
-        return "gelu"
-    if op == "ADD" and re.search(r"/add(_\d+)?$", name.split(";")[0]):
-        return "residual_add"
+    """The role of a matmul from its tensor name and op type (one of
+    `ROLES`, e.g. `"feedforward_output"`), else the op type, lowercase."""
+    name = node.lower().split(";")[0]
+    for role in ROLES:
+        if role in name:
+            return role
+    if op == "BATCH_MATMUL":  # keras-hub names them MatMul (scores) and MatMul_1
+        return "attention_values" if re.search(r"matmul_1$", name) else "attention_scores"
     return op.lower()
 
 
-def ladder(layers):
-    """Candidates as `(groups, nodes)` kept in float, cheapest first: none;
-    each op group alone (the noisiest first; ties in `GROUPS` order, then
-    other op types); then the groups added one at a time until every
-    measured op is float. One group alone is often enough: on MiniLM/SST-2
-    the int8 TRANSPOSEs of attention cost 15 points of agreement while
-    measuring as quiet."""
-    groups = {}
-    for layer in layers:
-        groups.setdefault(group_of(layer["node"], layer["op"]), []).append(layer)
-    order = sorted(groups, key=lambda g: (
-        -max(layer["noise"] for layer in groups[g]),
-        GROUPS.index(g) if g in GROUPS else len(GROUPS), g))
-
-    def nodes(chosen):
-        return [layer["node"] for g in chosen for layer in groups[g]]
-
-    steps = [([], [])] + [([g], nodes([g])) for g in order]
-    steps += [(order[:i], nodes(order[:i])) for i in range(2, len(order) + 1)]
-    return steps
+def _rule(regex, op, bits=8):
+    """int8 weights (per channel) and `bits`-bit activations (per tensor;
+    int16 symmetric, as TFLite's 16x8 kernels need)."""
+    return {"regex": regex, "operation": op, "algorithm_key": "min_max_uniform_quantize",
+            "op_config": {
+                "activation_tensor_config": {"num_bits": bits, "symmetric": bits == 16,
+                                             "granularity": "TENSORWISE", "dtype": "INT"},
+                "weight_tensor_config": {"num_bits": 8, "symmetric": True,
+                                         "granularity": "CHANNELWISE", "dtype": "INT"},
+                "compute_precision": "INTEGER", "explicit_dequantize": False,
+                "skip_checks": False, "min_weight_elements": 0}}
 
 
-def _input_keys(model_bytes):
-    import tensorflow as tf
+def _scope(node):
+    """The regex ai-edge-quantizer matches against one op's scope (its
+    output tensor name, up to the first `;`)."""
+    return "^" + re.escape(node.split(";")[0]) + "(;|$)"
 
-    details = tf.lite.Interpreter(model_content=model_bytes).get_input_details()
-    return [d["name"].split("serving_default_", 1)[-1].rsplit(":", 1)[0] for d in details]
+
+def recipe(ops, kept=(), kept_as="float", float_nodes=()):
+    """Int8 for the matmuls `ops` (`[(node, op)]`) except those in `kept`,
+    which stay float (`kept_as="float"`) or take int16 activations
+    (`"int16"`; those also in `float_nodes` stay float); every other op
+    float."""
+    kept = set(kept)
+    floats = kept if kept_as == "float" else kept & set(float_nodes)
+    return [_rule(_scope(node), op, 16 if node in kept else 8) for node, op in ops
+            if node not in floats]
 
 
-def sensitivity(debugger):
-    """`[{"node", "op", "noise"}]`, most sensitive first."""
-    debugger.run()
-    buffer = io.StringIO()
-    debugger.layer_statistics_dump(buffer)
-    buffer.seek(0)
+def matmuls(model_bytes):
+    """`[(node, op)]` of the model's matmuls in graph order (node: the
+    output tensor's name)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=model_bytes)
+    names = {t["index"]: t["name"] for t in interpreter.get_tensor_details()}
+    return [(names[op["outputs"][0]], op["op_name"])
+            for op in interpreter._get_ops_details() if op["op_name"] in MATMULS]
+
+
+def _outputs(model_bytes, samples):
+    from ai_edge_litert.interpreter import Interpreter
+
+    runner = Interpreter(model_content=bytes(model_bytes)).get_signature_runner(SIGNATURE)
     rows = []
-    for r in csv.DictReader(buffer):
-        noise = float(r["noise"]) if r.get("noise") not in (None, "") else float("nan")
-        rows.append({"node": r["tensor_name"], "op": r["op_name"],
-                     "noise": noise if np.isfinite(noise) else 1.0})
-    return sorted(rows, key=lambda r: -r["noise"])  # stable: graph order among ties
+    for sample in samples:
+        out = runner(**sample)
+        rows.append(np.concatenate([np.asarray(out[k], "float64").ravel()
+                                    for k in sorted(out)]))
+    return np.stack(rows)
 
 
-def convert_mixed(converter, dataset, output):
-    """Writes `<output>.step<k>` candidates; returns the result entry with
-    `candidates` (path, kept-float ops) and `layers` (the ranking)."""
-    import tensorflow as tf
+def _noise(reference, quantized):
+    """The error int8 adds to the model's outputs, relative to their size
+    (root mean square over all outputs of all samples)."""
+    signal = np.sqrt(np.mean(np.square(reference)))
+    error = np.sqrt(np.mean(np.square(quantized - reference)))
+    return float(error / max(signal, 1e-12))
 
-    holder = {}
 
-    def debug_dataset():
-        keys = holder["keys"]
-        for sample in dataset():
-            yield [sample[k] for k in keys]
+def _inline(model_bytes):
+    """The model with its weights inside the flatbuffer. ai-edge-quantizer
+    appends large buffers after it (offsets, for files over 2 GB), which
+    the MediaPipe metadata writer's rewrite drops ("Constant buffer 4
+    specified an out of range offset" on load)."""
+    from ai_edge_litert.tools import flatbuffer_utils
 
-    # Calibrates once; its options' denylists then give each candidate.
-    debugger = tf.lite.experimental.QuantizationDebugger(
-        converter=converter, debug_dataset=debug_dataset,
-        debug_options=tf.lite.experimental.QuantizationDebugOptions())
-    holder["keys"] = _input_keys(debugger.calibrated_model)
-    # Comparing float and int8 tensors directly needs an interpreter that
-    # keeps every tensor, which only the model-content form builds.
-    measured = tf.lite.experimental.QuantizationDebugger(
-        quant_debug_model_content=debugger.quant_model, debug_dataset=debug_dataset,
-        debug_options=tf.lite.experimental.QuantizationDebugOptions(
-            layer_direct_compare_metrics={"noise": _noise}))
-    layers = sensitivity(measured)
-    candidates = []
-    for step, (groups, nodes) in enumerate(ladder(layers)):
-        debugger.options.denylisted_nodes = nodes
-        model = debugger.get_nondebug_quantized_model()
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(model_bytes))
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+def _serialize_inline():
+    """Makes ai-edge-quantizer write weights inside the flatbuffer, as its
+    small models do (0.2 s here, against 21 s for `_inline` afterwards).
+    Returns False where its internals changed (then `_inline` it is)."""
+    from ai_edge_quantizer import model_modifier
+
+    modifier = model_modifier.ModelModifier
+    if not hasattr(modifier, "_serialize_small_model"):
+        return False
+    modifier._serialize_model = (
+        lambda self, model, *args, **kwargs: self._serialize_small_model(model))
+    return True
+
+
+def ladder(layers):
+    """`(kept_as, nodes)` of the candidates, cheapest first: none kept;
+    then the 1, 2, ... most sensitive matmuls (`layers` is sorted most
+    sensitive first; past 8, halfway and all of them), each set first in
+    16x8 (`"int16"`), then in float."""
+    counts = sorted({k for k in range(1, min(len(layers), 8) + 1)}
+                    | {len(layers) // 2, len(layers)} - {0})
+    return [("float", [])] + [(kept_as, [layer["node"] for layer in layers[:k]])
+                              for k in counts for kept_as in ("int16", "float")]
+
+
+def convert_mixed(float_model, dataset, output):
+    """Writes `<output>.step<k>` candidates from the float `.tflite` bytes
+    `float_model`, calibrated on `dataset()` (dicts of input name ->
+    array); returns the result entry with `candidates` (path, the matmuls
+    kept out of int8 and how) and `layers` (the matmuls ranked by noise)."""
+    from ai_edge_quantizer import quantizer
+
+    inline = _serialize_inline()
+    samples = list(dataset())
+    ops = matmuls(float_model)
+    if not ops:
+        raise ValueError("The model has no FULLY_CONNECTED or BATCH_MATMUL op to quantize.")
+    every = quantizer.Quantizer(float_model, recipe(ops))
+    calibration = every.calibrate({SIGNATURE: samples})
+
+    def quantize(rules):
+        if not rules:  # every matmul float: the float model
+            return bytes(float_model)
+        q = quantizer.Quantizer(float_model, rules)
+        return bytes(q.quantize(calibration, enable_progress_report=False).quantized_model)
+
+    probe = samples[:SENSITIVITY_SAMPLES]
+    reference = _outputs(float_model, probe)
+    def noise(node, op, kept_as="float"):  # the op alone in int8 (or 16x8), all else float
+        kept = [node] if kept_as == "int16" else []
+        return _noise(reference, _outputs(quantize(recipe([(node, op)], kept, kept_as)), probe))
+
+    layers = [{"node": node, "op": op, "noise": noise(node, op),
+               "noise_16x8": noise(node, op, "int16")} for node, op in ops]
+    layers.sort(key=lambda layer: -layer["noise"])  # stable: graph order among ties
+    # 16x8 candidates keep in float the matmuls 16x8 does not help (on MiniLM/
+    # SST-2 the classifier's logits: 20.3% output error alone in int8, 18.0%
+    # in 16x8; the feed-forward matmuls: 1.0-4.2% in int8, 0.15-0.43% in 16x8).
+    no_help = {layer["node"] for layer in layers
+               if layer["noise_16x8"] > NO_HELP * layer["noise"]}
+    candidates, seen = [], set()
+    for kept_as, nodes in ladder(layers):
+        floats = nodes if kept_as == "float" else [n for n in nodes if n in no_help]
+        if (tuple(nodes), tuple(floats)) in seen:  # 16x8 helps none of them
+            continue
+        seen.add((tuple(nodes), tuple(floats)))
+        step = len(candidates)
+        model = quantize(recipe(ops, nodes, kept_as, floats))
+        model = model if inline else _inline(model)
         path = f"{output}.step{step}"
         with open(path, "wb") as f:
             f.write(model)
-        candidates.append({"path": path, "kept_float": len(nodes), "groups": groups,
+        candidates.append({"path": path, "kept": len(nodes), "kept_as": kept_as,
+                           "float_nodes": floats,
+                           "groups": [group_of(n, o) for n, o in ops if n in set(nodes)],
                            "nodes": nodes, "size": len(model)})
     return {"ok": True, "size": candidates[0]["size"], "candidates": candidates,
             "layers": layers}

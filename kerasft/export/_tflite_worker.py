@@ -8,8 +8,9 @@ job.json: {"saved_model", "outputs" ({quantization: path}), "allow_flex_ops",
 "input_names", "signature_keys" (the signatures to convert, null: all),
 "representative" (a .npz of int32 [n, batch, sequence] arrays
 or null), "per_tensor" (dynamic: per-tensor weight scales), "result" (where
-the result JSON goes)}. `"int8"` (mixed precision) writes a ladder of
-candidates (`_tflite_mixed.py`) that the parent gates. One process converts every
+the result JSON goes)}. `"int8"` (mixed precision) converts to float, then
+writes a ladder of candidates with `ai-edge-quantizer` (`_tflite_mixed.py`)
+that the parent gates. One process converts every
 quantization of one model: TensorFlow is imported once, and whatever the
 converter leaks goes when the process ends.
 """
@@ -103,14 +104,13 @@ def _converter(job, quantization):
 
 def convert(job, quantization, output):
     try:
-        converter = _converter(job, quantization)
-        if quantization == "int8":
+        if quantization == "int8":  # the float model, quantized by ai-edge-quantizer
             import _tflite_mixed
 
             return _tflite_mixed.convert_mixed(
-                converter, _representative(job["representative"], job["input_names"]),
-                output)
-        model = converter.convert()
+                _converter(job, "none").convert(),
+                _representative(job["representative"], job["input_names"]), output)
+        model = _converter(job, quantization).convert()
     except Exception as e:  # the converter raises ConverterError and others
         message = str(e)
         flex, details = _flex_ops(message)

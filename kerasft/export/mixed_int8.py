@@ -1,8 +1,10 @@
 """`quantization="int8"`: pick the mixed-precision candidate that holds the gate.
 
-The converter child (`_tflite_mixed.py`) writes candidates that keep ever
-more op groups in float (attention mask, LayerNorm, residual adds,
-Softmax, GELU, ...), the noisiest under int8 first. Here each is run on
+The converter child (`_tflite_mixed.py`, with `ai-edge-quantizer`) writes
+candidates with every matmul (`FULLY_CONNECTED`, `BATCH_MATMUL`) in int8
+weights and activations and all other ops float, then the same keeping the
+1, 2, ... matmuls most sensitive to int8 in 16x8 (int16 activations; those
+16x8 does not help in float), then in float. Here each is run on
 the parity texts, in that order, until one holds both bars: top-1
 agreement with Keras whose 95% Wilson interval's lower end reaches
 `min_top1_agreement` (98%), and a task metric (accuracy, micro F1) within
@@ -35,9 +37,11 @@ def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
     that holds the gate (else the last) to `output`.
 
     Returns:
-        the report entry: `kept_float` (ops kept in float, each with its
-        int8 noise and why), `steps` (each candidate tried: ops kept in
-        float, agreement, interval, metric, held) and `precision`
+        the report entry: `kept` (matmuls kept out of int8, each with its
+        int8 and 16x8 noise, `kept_as` (`"int16"`: 16x8, or `"float"`) and
+        why), `kept_as` (of the step: `"int16"`, 16x8 where it helps, or `"float"`),
+        `steps` (each candidate tried: matmuls kept and how, agreement,
+        interval, metric, held) and `precision`
         (`tflite_ops.precision_profile`).
     """
     features = spec.encode(texts)
@@ -52,12 +56,16 @@ def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
         metric = spec.metric(outputs, labels) or {}
         deltas = {k: metric[k] - keras_metric[k] for k in metric}
         held = gate["passed"] and _metric_holds(deltas)
-        steps.append({"kept_float": candidate["kept_float"], "groups": candidate["groups"],
+        steps.append({"kept": candidate["kept"], "kept_as": candidate["kept_as"],
+                      "kept_float": len(candidate["float_nodes"]),
+                      "groups": candidate["groups"],
                       "size_mb": candidate["size"] / 1e6,
                       "top1_agreement": compared["top1_agreement"],
                       "top1_agreement_ci": gate["top1_agreement_ci"], **metric,
                       **{f"{k}_delta": v for k, v in deltas.items()}, "held": held})
-        say(f"  int8 keeping {candidate['kept_float']} of {len(layers)} ops in float "
+        say(f"  int8 keeping {candidate['kept']} of {len(layers)} matmuls in "
+            f"{'16x8' if candidate['kept_as'] == 'int16' else 'float'} "
+            f"({len(candidate['float_nodes'])} float) "
             f"({', '.join(candidate['groups']) or 'none'}): "
             f"agreement {compared['top1_agreement']:.2%} (CI lower end "
             f"{gate['top1_agreement_ci'][0]:.2%})"
@@ -71,14 +79,17 @@ def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
         if os.path.exists(candidate["path"]):
             os.remove(candidate["path"])
     before = steps[-2] if len(steps) > 1 else None
-    why = (f"; with only {', '.join(before['groups']) or 'nothing'} in float the "
-           f"agreement's CI lower end was {before['top1_agreement_ci'][0]:.2%}"
-           if before else "")
-    nodes = set(chosen["nodes"])
+    why = (f"; with only {', '.join(before['groups']) or 'nothing'} in "
+           f"{before['kept_as']} the agreement's CI lower end was "
+           f"{before['top1_agreement_ci'][0]:.2%}" if before else "")
+    nodes, floats = set(chosen["nodes"]), set(chosen["float_nodes"])
     kept = [{**layer, "rank": i + 1, "group": group_of(layer["node"], layer["op"]),
-             "why": f"in group {group_of(layer['node'], layer['op'])}; int8 adds noise of "
-                    f"{layer['noise']:.1%} of its output (rank {i + 1} of {len(layers)}){why}"}
+             "kept_as": "float" if layer["node"] in floats else "int16",
+             "why": f"{group_of(layer['node'], layer['op'])} matmul; alone in int8 it adds "
+                    f"{layer['noise']:.2%} error to the model's outputs (rank {i + 1} of "
+                    f"{len(layers)} matmuls), {layer['noise_16x8']:.2%} in 16x8{why}"}
             for i, layer in enumerate(layers) if layer["node"] in nodes]
-    return {"kept_float": kept, "kept_groups": chosen["groups"], "steps": steps,
+    return {"kept": kept, "kept_as": chosen["kept_as"], "kept_groups": chosen["groups"],
+            "steps": steps,
             "held": steps[-1]["held"], "measured_ops": len(layers),
             "precision": precision_profile(output)}

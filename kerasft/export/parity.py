@@ -241,7 +241,7 @@ HINTS = {
             "float16",
     "int8_strict": "full int8 quantizes every activation, and BERT-family LayerNorm "
                    "inputs carry outliers that int8 cannot hold; use quantization='int8' "
-                   "(accuracy-gated mixed precision: the most sensitive ops stay float)",
+                   "(accuracy-gated mixed precision: the most sensitive matmuls in 16x8 or float)",
     "dynamic": "dynamic-range int8 changes the top-1 label of 1-3% of texts on MiniLM/"
                "SST-2 (TFLite 98.5-99% agreement with per-channel weights, 96.9% per "
                "tensor; ONNX Runtime 96.7%); use float16 (max |Δ| 6e-4) or "

@@ -9,22 +9,25 @@ Quantization:
     none     fp32 weights and activations.
     float16  fp16 weights, dequantized at load time (half the size).
     dynamic  int8 weights, activations quantized on the fly (about 1/4).
-    int8     accuracy-gated mixed precision: int8 weights and activations
-             calibrated on representative texts, except the ops most
-             sensitive to int8 (measured by TFLite's QuantizationDebugger),
-             kept in float step by step until the parity gate holds
-             (`kerasft.export.mixed_int8`). Ids/mask stay int32, outputs
-             float32.
+    int8     accuracy-gated mixed precision (`ai-edge-quantizer` on the
+             float model): the matmuls (over 99% of a BERT's FLOPs) in int8
+             weights and activations calibrated on representative texts,
+             other ops float; the matmuls most sensitive to int8 (each
+             measured alone) kept in float step by step until the parity
+             gate holds (`kerasft.export.mixed_int8`). Ids/mask stay int32,
+             outputs float32.
     int8_strict  every op int8 (no float fallback), int8 output; ids/mask
              inputs stay int32 (a vocabulary does not fit in int8). For
              accelerators that reject float ops.
 
-16x8 (int16 activations, int8 weights) is not offered: TF 2.21's converter
+16x8 (int16 activations, int8 weights) is not offered for the whole model
+(`int8` uses it per matmul, through ai-edge-quantizer): TF 2.21's converter
 fails on keras-hub BERT graphs (legacy quantizer: "Empty min/max for tensor
 serving_default_segment_ids:0"; MLIR quantizer: the embeddings LayerNorm
 `tfl.mul` gets i16 and i8 operands).
 """
 
+import importlib.util
 import json
 import os
 import shutil
@@ -118,11 +121,12 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
     Returns:
         dict of quantization -> `{"size", "flex_ops"}`; `"int8"` also has
         `candidates` (paths beside its output, see `mixed_int8`) and
-        `layers` (ops ranked by int8 noise).
+        `layers` (matmuls ranked by int8 noise).
 
     Raises:
         ExportError: unknown quantization, missing calibration data, Flex
             ops needed but not allowed, or a converter failure.
+        ImportError: `"int8"` without `ai-edge-quantizer` installed.
     """
     for quantization in outputs:
         if quantization not in QUANTIZATIONS:
@@ -130,6 +134,13 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
                 "Unknown TFLite quantization. Received: "
                 f"quantization={quantization!r}. Use one of {', '.join(QUANTIZATIONS)}."
             )
+    if "int8" in outputs and importlib.util.find_spec("ai_edge_quantizer") is None:
+        raise ImportError(
+            "quantization='int8' (mixed precision) is built with ai-edge-quantizer, "
+            "which is not installed. Received: quantization='int8'. Run `pip install "
+            "ai-edge-quantizer` (or `pip install kerasft[export]`), or use "
+            "quantization='dynamic' or 'int8_strict'."
+        )
     job = {"saved_model": saved_model_dir, "outputs": dict(outputs),
            "allow_flex_ops": bool(allow_flex_ops), "input_names": list(input_names),
            "representative": None, "per_tensor": bool(per_tensor),

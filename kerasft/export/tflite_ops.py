@@ -2,7 +2,8 @@
 
 An op counts as float when one of its non-constant inputs (activations;
 for an op fed only by weights, its outputs) is float32, as integer when
-one is int8 or int16; ops on int32/bool only (mask and position
+one is int8 or int16 (16x8 ops: int16 activations, counted
+apart as well); ops on int32/bool only (mask and position
 bookkeeping) and `QUANTIZE`/`DEQUANTIZE` (the conversions) are counted
 apart and left out of the shares. FLOPs: 2 x output elements x reduced dimension for
 `FULLY_CONNECTED` and `BATCH_MATMUL`, one per output element for the rest.
@@ -34,7 +35,9 @@ def precision_profile(path):
     Returns:
         dict with `ops` (float + integer), `integer_ops`, `conversions`,
         `index_ops`, `int8_op_share`, `int8_flop_share` (int8 or int16
-        activations) and `float_op_types` (op name -> count).
+        activations: integer), `int16_op_share`, `int16_flop_share` (the
+        int16-activation part of those) and `float_op_types` (op name ->
+        count).
     """
     from ai_edge_litert.interpreter import Interpreter
 
@@ -46,8 +49,8 @@ def precision_profile(path):
         constants.add(t["index"])
     for op in ops:
         constants.difference_update(op["outputs"])
-    integer_flops = float_flops = 0
-    integer_ops = conversions = index_ops = 0
+    integer_flops = float_flops = int16_flops = 0
+    integer_ops = conversions = index_ops = int16_ops = 0
     float_types = collections.Counter()
     for op in ops:
         if op["op_name"] in _CONVERSIONS:
@@ -63,10 +66,16 @@ def precision_profile(path):
         elif dtypes & {np.dtype(t) for t in _INTEGER}:
             integer_ops += 1
             integer_flops += flops
+            if np.dtype(np.int16) in dtypes:
+                int16_ops += 1
+                int16_flops += flops
         else:  # int32 / bool bookkeeping: masks, positions
             index_ops += 1
     counted = integer_ops + sum(float_types.values())
-    return {"ops": counted, "integer_ops": integer_ops, "conversions": conversions,
+    total_flops = integer_flops + float_flops
+    return {"int16_op_share": int16_ops / counted if counted else 0.0,
+            "int16_flop_share": int16_flops / total_flops if total_flops else 0.0,
+            "ops": counted, "integer_ops": integer_ops, "conversions": conversions,
             "index_ops": index_ops,
             "int8_op_share": integer_ops / counted if counted else 0.0,
             "int8_flop_share": (integer_flops / (integer_flops + float_flops)

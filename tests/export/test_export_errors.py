@@ -63,7 +63,7 @@ def test_model_without_tokenizer_or_labels(tiny_classifier, tmp_path):
     assert not os.listdir(tmp_path)
 
 
-def test_bad_arguments(tiny_classifier, tmp_path):
+def test_bad_arguments(tiny_classifier, tmp_path, monkeypatch):
     with pytest.raises(ExportError, match="Unknown parity threshold. Received: max_diff=0.1"):
         check_thresholds({"max_diff": 0.1})
     with pytest.raises(ExportError, match="must pair up. Received: 2 texts and 1 labels"):
@@ -78,6 +78,13 @@ def test_bad_arguments(tiny_classifier, tmp_path):
     with pytest.raises(ExportError, match="calibrated on representative inputs. Received: "
                                           "representative=None"):
         tflite.convert_saved_model(str(tmp_path), {"int8": str(tmp_path / "m.tflite")})
+    find_spec = tflite.importlib.util.find_spec
+    monkeypatch.setattr(tflite.importlib.util, "find_spec", lambda name: (
+        None if name == "ai_edge_quantizer" else find_spec(name)))
+    with pytest.raises(ImportError, match="Run `pip install ai-edge-quantizer`"):
+        tflite.convert_saved_model(str(tmp_path), {"int8": str(tmp_path / "m.tflite")},
+                                   representative={"token_ids": [[[1]]]})
+    monkeypatch.undo()
     spec = spec_for_model(tiny_classifier)
     with pytest.raises(ExportError, match="must be among the model's labels .* Received: "
                                           "unknown labels \\['maybe'\\]"):

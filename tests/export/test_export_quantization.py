@@ -1,6 +1,6 @@
 """TFLite quantizations of the tiny classifier: fp16, dynamic, mixed int8,
 strict int8; and a copy with a residual-stream outlier that strict int8
-cannot hold, where mixed int8 keeps the sensitive ops in float."""
+cannot hold, where mixed int8 keeps the sensitive matmuls in 16x8 or float."""
 
 import json
 import os
@@ -11,6 +11,8 @@ import pytest
 import kerasft
 from kerasft.errors import ParityError
 from kerasft.export import export_model
+
+OUTLIER = 3000.0  # one residual channel this many times the others
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +52,10 @@ def test_mixed_int8_holds_at_the_first_step_on_a_benign_model(quantized):
     _, report = quantized
     mixed = next(a for a in report["artifacts"] if a["quantization"] == "int8")
     entry = mixed["mixed_precision"]
-    assert entry["held"] and entry["kept_float"] == [] and len(entry["steps"]) == 1
+    assert entry["held"] and entry["kept"] == [] and len(entry["steps"]) == 1
     assert entry["steps"][0]["top1_agreement"] == 1.0
     assert entry["precision"]["int8_flop_share"] > 0.9
+    assert entry["precision"]["int16_flop_share"] == 0.0  # nothing kept in 16x8
     assert entry["sensitivity_top"][0]["noise"] >= entry["sensitivity_top"][-1]["noise"]
 
 
@@ -93,7 +96,7 @@ def test_precision_profile_of_the_fp32_file(quantized):
 
 @pytest.fixture(scope="module")
 def outlier_model(tiny_classifier, tmp_path_factory):
-    """The tiny classifier with one residual channel scaled 300x by every
+    """The tiny classifier with one residual channel scaled `OUTLIER`x by every
     LayerNorm: the activation outliers that break W8A8 BERT."""
     path = str(tmp_path_factory.mktemp("outlier") / "model")
     tiny_classifier.save(path)
@@ -101,12 +104,12 @@ def outlier_model(tiny_classifier, tmp_path_factory):
     for weight in model.backbone.weights:
         if "layer_norm" in weight.path and weight.path.endswith("gamma"):
             value = weight.numpy()
-            value[3] *= 300.0
+            value[3] *= OUTLIER
             weight.assign(value)
     return model
 
 
-def test_outliers_fail_strict_int8_and_mixed_int8_keeps_sensitive_ops_float(
+def test_outliers_fail_strict_int8_and_mixed_int8_keeps_sensitive_matmuls(
         outlier_model, gate_data, toy_data, tmp_path):
     texts, labels = gate_data
     directory = str(tmp_path / "export")
@@ -124,11 +127,25 @@ def test_outliers_fail_strict_int8_and_mixed_int8_keeps_sensitive_ops_float(
         "mixed_precision"]
     steps = entry["steps"]
     assert entry["held"] and [s["held"] for s in steps] == [False] * (len(steps) - 1) + [True]
-    assert steps[0]["top1_agreement_ci"][0] < 0.98 and steps[0]["kept_float"] == 0
-    kept = entry["kept_float"]
-    assert len(kept) == steps[-1]["kept_float"] > 0
+    assert steps[0]["top1_agreement_ci"][0] < 0.98 and steps[0]["kept"] == 0
+    kept = entry["kept"]
+    assert len(kept) == steps[-1]["kept"] > 0
     assert entry["kept_groups"] == steps[-1]["groups"] and entry["kept_groups"]
     assert {k["group"] for k in kept} == set(entry["kept_groups"])
-    assert all(k["op"] and k["node"] and "int8 adds noise" in k["why"] for k in kept)
+    assert all(k["op"] and k["node"] and "alone in int8 it adds" in k["why"] for k in kept)
     assert "CI lower end was" in kept[0]["why"]
-    assert entry["precision"]["float_op_types"]  # the kept ops run in float
+    # The ladder tries each kept set in 16x8 before float.
+    order = [(s["kept"], s["kept_as"] == "float") for s in steps]
+    assert order == sorted(order) and len(set(order)) == len(order)
+    assert all(k["kept_as"] in ("int16", "float") and k["noise_16x8"] >= 0 for k in kept)
+    if entry["kept_as"] == "float":
+        assert all(k["kept_as"] == "float" for k in kept)
+    precision = entry["precision"]
+    if entry["kept_as"] == "float":  # the kept matmuls run in float, the others in int8
+        kept_ops = sum(precision["float_op_types"].get(op, 0)
+                       for op in ("FULLY_CONNECTED", "BATCH_MATMUL"))
+        assert kept_ops == len(kept) and precision["int16_flop_share"] == 0.0
+    elif all(k["kept_as"] == "float" for k in kept):
+        assert precision["int16_flop_share"] == 0.0
+    else:
+        assert precision["int16_flop_share"] > 0.0
