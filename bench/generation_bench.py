@@ -168,7 +168,9 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
 
-    from run_litert_generate import CachedModel, FullModel
+    from run_litert_generate import FullModel
+
+    from kerasft.decoding.generation import LiteRTGeneration
 
     load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="generation-bench-") as work:
@@ -176,7 +178,8 @@ def main():
         sizes = {a["file"]: a["size_bytes"] for a in report["artifacts"]}
         pad = 0
         models = {
-            "cached": CachedModel(os.path.join(directory, "generate.tflite"), pad, args.threads),
+            "cached": LiteRTGeneration(os.path.join(directory, "generate.tflite"), pad,
+                                       args.threads),
             "no_cache_fixed": FullModel(os.path.join(directory, "model.tflite"), pad,
                                         args.threads),
             "no_cache_resized": ResizedFullModel(dynamic, args.threads),

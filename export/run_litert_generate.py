@@ -27,63 +27,6 @@ from common import artifact, load_decoding, plain_tokenizer, read_export
 GENERATION_ROLE = "generation"
 
 
-class CachedModel:
-    """`generate.tflite`: `prefill(prompt ids)` fills the cache and returns
-    the next-token logits; `step(token, position)` feeds one token."""
-
-    def __init__(self, path, pad_token_id, num_threads=None):
-        interpreter = Interpreter(model_path=path, num_threads=num_threads)
-        self._prefill = interpreter.get_signature_runner("prefill")
-        self._decode = interpreter.get_signature_runner("decode")
-        self.prompt_length = int(self._prefill.get_input_details()["token_ids"]["shape"][1])
-        self.max_length = int(self._decode.get_input_details()["cache"]["shape"][3])
-        self.pad = pad_token_id
-        self.cache = None
-
-    def prefill(self, prompt_ids):
-        ids = np.full((1, self.prompt_length), self.pad, "int32")
-        ids[0, :len(prompt_ids)] = prompt_ids
-        out = self._prefill(token_ids=ids, length=np.array([len(prompt_ids)], "int32"))
-        self.cache = out["cache"]
-        return out["logits"][0]
-
-    def step(self, token_id, position):
-        out = self._decode(token_ids=np.array([[token_id]], "int32"),
-                           position=np.array([position], "int32"), cache=self.cache)
-        self.cache = out["cache"]
-        return out["logits"][0]
-
-
-class CachedSeq2SeqModel:
-    """A seq2seq `generate.tflite`: `prefill(source ids)` runs the encoder
-    and the decoder start token; `step(token, position)` feeds one token."""
-
-    def __init__(self, path, pad_token_id, num_threads=None):
-        interpreter = Interpreter(model_path=path, num_threads=num_threads)
-        self._prefill = interpreter.get_signature_runner("prefill")
-        self._decode = interpreter.get_signature_runner("decode")
-        self.source_length = int(
-            self._prefill.get_input_details()["encoder_token_ids"]["shape"][1])
-        self.max_length = int(self._decode.get_input_details()["self_cache"]["shape"][3])
-        self.pad = pad_token_id
-        self.state = None
-
-    def prefill(self, source_ids):
-        ids = np.full((1, self.source_length), self.pad, "int32")
-        mask = np.zeros((1, self.source_length), "int32")
-        ids[0, :len(source_ids)], mask[0, :len(source_ids)] = source_ids, 1
-        out = self._prefill(encoder_token_ids=ids, encoder_padding_mask=mask)
-        self.state = {"encoder_padding_mask": mask, **{
-            k: out[k] for k in ("encoder_hidden_states", "self_cache", "cross_cache")}}
-        return out["logits"][0]
-
-    def step(self, token_id, position):
-        out = self._decode(token_ids=np.array([[token_id]], "int32"),
-                           position=np.array([position], "int32"), **self.state)
-        self.state["self_cache"] = out["self_cache"]
-        return out["logits"][0]
-
-
 class FullModel:
     """`model.tflite` (no cache): every step runs the fixed-length forward
     pass over the whole sequence so far and reads the last real position."""
@@ -111,10 +54,11 @@ class FullModel:
         return self._last_logits()
 
 
-def load_model(directory, config, no_cache=False, num_threads=None):
-    """The export's generation model: `CachedModel` (causal LM) or
-    `CachedSeq2SeqModel` over `generate.tflite` (the artifact with role
-    `generation`), or `FullModel` over `model.tflite` when `no_cache`."""
+def load_model(directory, config, decoding, no_cache=False, num_threads=None):
+    """The export's generation model: the shipped `generation.py`'s
+    `LiteRTGeneration` (causal LM) or `LiteRTSeq2SeqGeneration` over
+    `generate.tflite` (the artifact with role `generation`), or `FullModel`
+    over `model.tflite` when `no_cache`."""
     pad = config["tokenizer"]["pad_token_id"]
     seq2seq = config["task"] == "seq2seq_lm"
     if no_cache:
@@ -123,7 +67,8 @@ def load_model(directory, config, no_cache=False, num_threads=None):
         return FullModel(artifact(directory, config, "tflite"), pad, num_threads)
     for entry in config["artifacts"]:
         if entry.get("role") == GENERATION_ROLE:
-            cls = CachedSeq2SeqModel if seq2seq else CachedModel
+            cls = (decoding.LiteRTSeq2SeqGeneration if seq2seq
+                   else decoding.LiteRTGeneration)
             return cls(os.path.join(directory, entry["file"]), pad, num_threads)
     sys.exit(f"error: {directory} has no key/value-cache .tflite (export with "
              "formats=('tflite',)); pass --no-cache to run model.tflite.")
@@ -136,7 +81,7 @@ def generate_texts(args, prompts):
                  "generates with causal_lm and seq2seq_lm exports (use run_litert.py).")
     decoding = load_decoding(args.export_dir, config)
     task = config["task_config"]
-    model = load_model(args.export_dir, config, args.no_cache)
+    model = load_model(args.export_dir, config, decoding, args.no_cache)
     seq2seq = config["task"] == "seq2seq_lm"
     room = 1 if seq2seq else min(model.prompt_length, model.max_length - args.max_new_tokens)
     if room < 1 or args.max_new_tokens > model.max_length - 1:

@@ -10,8 +10,12 @@ top-p cuts and the same draws from a `numpy.random.Generator` seeded like
 Unlike the other decoding modules this one does not turn one model output
 into records: a runner drives `generate` with two model calls, `prefill`
 (the prompt) and `step` (one token), which a key/value-cache `.tflite`
-answers with its `prefill` and `decode` signatures.
+answers with its `prefill` and `decode` signatures. `LiteRTGeneration`
+and `LiteRTSeq2SeqGeneration` are those two calls on such a `.tflite`
+(they import `ai_edge_litert` when built, nothing else).
 """
+
+import os
 
 import numpy as np
 
@@ -141,3 +145,70 @@ def generate(prefill, step, prompt_ids, max_new_tokens, rng, temperature=None, t
 def format_record(record):
     """A runner's one-line text form of a generation record."""
     return record["generated_text"]
+
+
+def _signature_runners(path, num_threads):
+    from ai_edge_litert.interpreter import Interpreter  # only where a .tflite is run
+
+    interpreter = Interpreter(model_path=os.fspath(path), num_threads=num_threads)
+    return interpreter.get_signature_runner("prefill"), interpreter.get_signature_runner("decode")
+
+
+class LiteRTGeneration:
+    """A causal LM's key/value-cache `.tflite` (LiteRT, batch 1) as the two
+    callables `generate` drives: `prefill(prompt_ids)` fills the cache and
+    returns the next-token logits, `step(token_id, position)` feeds one
+    token. `prompt_length` is the padded prompt length, `cache_length` (also
+    `max_length`) the positions the cache holds."""
+
+    def __init__(self, path, pad_token_id=0, num_threads=None):
+        self._prefill, self._decode = _signature_runners(path, num_threads)
+        self.prompt_length = int(self._prefill.get_input_details()["token_ids"]["shape"][1])
+        self.cache_length = self.max_length = int(
+            self._decode.get_input_details()["cache"]["shape"][3])
+        self.pad_token_id = pad_token_id
+        self.cache = None
+
+    def prefill(self, prompt_ids):
+        ids = np.full((1, self.prompt_length), self.pad_token_id, "int32")
+        ids[0, :len(prompt_ids)] = prompt_ids
+        out = self._prefill(token_ids=ids, length=np.array([len(prompt_ids)], "int32"))
+        self.cache = out["cache"]
+        return out["logits"][0]
+
+    def step(self, token_id, position):
+        out = self._decode(token_ids=np.array([[token_id]], "int32"),
+                           position=np.array([position], "int32"), cache=self.cache)
+        self.cache = out["cache"]
+        return out["logits"][0]
+
+
+class LiteRTSeq2SeqGeneration:
+    """An encoder-decoder's key/value-cache `.tflite` as the two callables
+    `generate` drives: `prefill(source_ids)` runs the encoder and the
+    decoder's start token, `step(token_id, position)` feeds one target
+    token over the self-attention cache."""
+
+    def __init__(self, path, pad_token_id=0, num_threads=None):
+        self._prefill, self._decode = _signature_runners(path, num_threads)
+        self.source_length = int(
+            self._prefill.get_input_details()["encoder_token_ids"]["shape"][1])
+        self.cache_length = self.max_length = int(
+            self._decode.get_input_details()["self_cache"]["shape"][3])
+        self.pad_token_id = pad_token_id
+        self.state = None
+
+    def prefill(self, source_ids):
+        ids = np.full((1, self.source_length), self.pad_token_id, "int32")
+        mask = np.zeros((1, self.source_length), "int32")
+        ids[0, :len(source_ids)], mask[0, :len(source_ids)] = source_ids, 1
+        out = self._prefill(encoder_token_ids=ids, encoder_padding_mask=mask)
+        self.state = {"encoder_padding_mask": mask, **{
+            k: out[k] for k in ("encoder_hidden_states", "self_cache", "cross_cache")}}
+        return out["logits"][0]
+
+    def step(self, token_id, position):
+        out = self._decode(token_ids=np.array([[token_id]], "int32"),
+                           position=np.array([position], "int32"), **self.state)
+        self.state["self_cache"] = out["self_cache"]
+        return out["logits"][0]

@@ -28,6 +28,7 @@ import os
 
 import numpy as np
 
+from kerasft.decoding.generation import LiteRTGeneration
 from kerasft.errors import ExportError
 
 PREFILL = "prefill"
@@ -98,36 +99,6 @@ def write_generation_saved_model(model, hub, directory, prompt_length, cache_len
         tf.TensorSpec([1], tf.int32, name="position"), cache_spec])
     archive.write_out(os.fspath(directory), verbose=False)
     return directory
-
-
-class LiteRTGeneration:
-    """The `prefill` / `decode` signatures of a generation `.tflite`, as
-    the two callables `kerasft.decoding.generation.generate` drives
-    (LiteRT interpreter, batch 1; keeps the cache between calls)."""
-
-    def __init__(self, path, pad_token_id=0, num_threads=None):
-        from ai_edge_litert.interpreter import Interpreter
-
-        interpreter = Interpreter(model_path=os.fspath(path), num_threads=num_threads)
-        self._prefill = interpreter.get_signature_runner(PREFILL)
-        self._decode = interpreter.get_signature_runner(DECODE)
-        self.prompt_length = int(self._prefill.get_input_details()["token_ids"]["shape"][1])
-        self.cache_length = int(self._decode.get_input_details()["cache"]["shape"][3])
-        self.pad_token_id = pad_token_id
-        self.cache = None
-
-    def prefill(self, prompt_ids):
-        ids = np.full((1, self.prompt_length), self.pad_token_id, "int32")
-        ids[0, :len(prompt_ids)] = prompt_ids
-        out = self._prefill(token_ids=ids, length=np.array([len(prompt_ids)], "int32"))
-        self.cache = out["cache"]
-        return out["logits"][0]
-
-    def step(self, token_id, position):
-        out = self._decode(token_ids=np.array([[token_id]], "int32"),
-                           position=np.array([position], "int32"), cache=self.cache)
-        self.cache = out["cache"]
-        return out["logits"][0]
 
 
 def keras_cached_logits(hub, prompt_ids, new_ids, cache_length):

@@ -21,6 +21,7 @@ import os
 
 import numpy as np
 
+from kerasft.decoding.generation import LiteRTSeq2SeqGeneration
 from kerasft.export.kv_cache import DECODE, PREFILL, greedy_with_logits
 
 ENCODER_INPUTS = ("encoder_token_ids", "encoder_padding_mask")
@@ -86,39 +87,6 @@ def write_seq2seq_generation_saved_model(model, steps, directory, source_length,
         spec("cross_cache", cache[:3] + [source_length] + cache[4:], dtype)])
     archive.write_out(os.fspath(directory), verbose=False)
     return directory
-
-
-class LiteRTSeq2SeqGeneration:
-    """The two signatures of a seq2seq generation `.tflite` as the
-    callables `kerasft.decoding.generation.generate` drives: `prefill`
-    takes the source ids (the loop's prompt is the decoder start token)."""
-
-    def __init__(self, path, pad_token_id=0, num_threads=None):
-        from ai_edge_litert.interpreter import Interpreter
-
-        interpreter = Interpreter(model_path=os.fspath(path), num_threads=num_threads)
-        self._prefill = interpreter.get_signature_runner(PREFILL)
-        self._decode = interpreter.get_signature_runner(DECODE)
-        self.source_length = int(
-            self._prefill.get_input_details()["encoder_token_ids"]["shape"][1])
-        self.cache_length = int(self._decode.get_input_details()["self_cache"]["shape"][3])
-        self.pad_token_id = pad_token_id
-        self.state = None
-
-    def prefill(self, source_ids):
-        ids = np.full((1, self.source_length), self.pad_token_id, "int32")
-        mask = np.zeros((1, self.source_length), "int32")
-        ids[0, :len(source_ids)], mask[0, :len(source_ids)] = source_ids, 1
-        out = self._prefill(encoder_token_ids=ids, encoder_padding_mask=mask)
-        self.state = {"encoder_padding_mask": mask, **{
-            k: out[k] for k in ("encoder_hidden_states", "self_cache", "cross_cache")}}
-        return out["logits"][0]
-
-    def step(self, token_id, position):
-        out = self._decode(token_ids=np.array([[token_id]], "int32"),
-                           position=np.array([position], "int32"), **self.state)
-        self.state["self_cache"] = out["self_cache"]
-        return out["logits"][0]
 
 
 def check_seq2seq_generation(path, model, sources, decoder_start_token_id, pad_token_id=0,
