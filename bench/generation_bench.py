@@ -50,15 +50,17 @@ bench_common = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_common)
 load_average, print_table, write_results = (bench_common.load_average, bench_common.print_table,
                                             bench_common.write_results)
+from run_litert_generate import FullModel  # export/ is on the path above
 
 SHOWN = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 
 
-class ResizedFullModel:
+class ResizedFullModel(FullModel):
     """A forward-pass `.tflite` with a dynamic sequence axis, resized to the
-    real sequence before each step: the no-cache cost without padding."""
+    real sequence before each step: the no-cache cost without padding
+    (`prefill`/`step` as the runner's `FullModel`)."""
 
-    def __init__(self, path, num_threads=None):
+    def __init__(self, path, num_threads=None):  # noqa: PLW0231  (own interpreter setup)
         from ai_edge_litert.interpreter import Interpreter
 
         self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
@@ -78,14 +80,6 @@ class ResizedFullModel:
             self.interpreter.set_tensor(index, np.asarray([value], "int32"))
         self.interpreter.invoke()
         return self.interpreter.get_tensor(self.output)[0, -1]
-
-    def prefill(self, prompt_ids):
-        self.ids = list(prompt_ids)
-        return self._last_logits()
-
-    def step(self, token_id, position):
-        self.ids = self.ids[:position] + [token_id]
-        return self._last_logits()
 
 
 def timed_generation(model, prompt, tokens):
@@ -167,8 +161,6 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-
-    from run_litert_generate import FullModel
 
     from kerasft.decoding.generation import LiteRTGeneration
 
