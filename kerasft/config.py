@@ -136,7 +136,10 @@ def load_config(path=None, overrides=None):
     def task_defaults():
         return _task_model_defaults(task)
 
-    _merge(config, loaded, task_defaults=task_defaults)
+    try:
+        _merge(config, loaded, task_defaults=task_defaults)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
     for dotted, value in (overrides or {}).items():
         nested = value
         for part in reversed(dotted.split(".")):

@@ -121,3 +121,10 @@ def test_invalid_utf8_config_names_the_file_and_line():
 def test_data_paths_must_be_strings(value):
     with pytest.raises(ConfigError, match=r"data\.validation must be a file path"):
         load_config(overrides={"data.train": "train.csv", "data.validation": value})
+
+
+def test_unknown_key_error_names_the_file():
+    """Found by `test_arbitrary_file_content`: `(:` is a mapping with key `(`."""
+    path = new_file("run.yaml", b"(:")
+    with pytest.raises(ConfigError, match=r"run\.yaml: Unknown config key\. Received: \("):
+        load_config(path)

@@ -2,8 +2,11 @@
 
 The profile comes from `HYPOTHESIS_PROFILE`: `default` keeps the whole
 property suite under a minute on two busy cores (`@budget(n)` runs 2 n
-examples); `thorough` runs 40 n. Every example runs under a deadline and
-under `no_hang`, an alarm that fails the example instead of letting it hang.
+examples); `thorough` runs 40 n. With `CI` set, `default` is derandomized:
+a CI run is reproducible, and a red run means a code change, not a new
+draw (explore with `thorough`, which stays random). Every example runs
+under a deadline and under `no_hang`, an alarm that fails the example
+instead of letting it hang.
 """
 
 import contextlib
@@ -22,9 +25,10 @@ SCALE = 40 if THOROUGH else 2
 HANG_SECONDS = 20
 
 settings.register_profile(
-    "default", deadline=5000, derandomize=False, print_blob=True,
+    "default", deadline=5000, derandomize=bool(os.environ.get("CI")), print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("thorough", settings.get_profile("default"), deadline=20000)
+settings.register_profile(
+    "thorough", settings.get_profile("default"), deadline=20000, derandomize=False)
 settings.load_profile("thorough" if THOROUGH else "default")
 
 
