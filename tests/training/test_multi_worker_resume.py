@@ -17,7 +17,7 @@ TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # argv: tests dir, strategy, backup dir ("-": none), weights out, kill at
 # global step (0: never).
 WORKER = textwrap.dedent("""
-    import json, os, sys
+    import json, os, sys, time
     sys.path.insert(0, sys.argv[1])
     import keras, numpy as np
     from helpers import toy_sentiment
@@ -38,6 +38,14 @@ WORKER = textwrap.dedent("""
         def on_train_batch_end(self, batch, logs=None):
             Die.steps += 1
             if Die.steps == int(kill_at):
+                # Both must have finished the step's collectives before either
+                # dies, else the slower one fails on a closed socket (exit 1).
+                folder = os.path.dirname(out)
+                open(os.path.join(folder, f"dying-{os.getpid()}"), "w").close()
+                for _ in range(600):
+                    if sum(f.startswith("dying-") for f in os.listdir(folder)) >= 2:
+                        break
+                    time.sleep(0.1)
                 os._exit(9)
 
     history = model.fit(texts, labels, epochs=3, batch_size=8, seed=0, verbose=0,
