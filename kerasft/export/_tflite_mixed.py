@@ -170,9 +170,11 @@ def convert_dynamic(tf_dynamic, float_model, output):
     result entry with `candidates` (path, name, float matmuls, size)."""
     ops = matmuls(float_model)
     logits = [node for node, op in ops if group_of(node, op) == "logits"]
-    builds = [("tf", [], lambda: bytes(tf_dynamic)),
-              ("embeddings_float", [], lambda: quantize_with(float_model, dynamic_recipe(ops)))]
-    if logits:
+    builds = [("tf", [], lambda: bytes(tf_dynamic))]
+    if any(op == "FULLY_CONNECTED" for _, op in ops):
+        builds.append(("embeddings_float", [],
+                       lambda: quantize_with(float_model, dynamic_recipe(ops))))
+    if logits and len(builds) > 1:
         builds.append(("embeddings_logits_float", logits,
                        lambda: quantize_with(float_model, dynamic_recipe(ops, logits))))
     candidates = []
