@@ -11,11 +11,16 @@ accuracy within 1 point of Keras; TFLite int8 batch-1 latency no worse
 than ONNX Runtime fp32.
 
     python bench/export_bench.py [--train 2000] [--epochs 1] [--held-out 872]
-        [--data sst2|goemotions3] [--layers N] [--seed 0]
+        [--data sst2|goemotions3|goemotions] [--layers N] [--seed 0] [--aeq]
 
 Also measured: dynamic-range int8 with per-tensor weight scales against the
 default (per channel), and for mixed int8 the matmuls kept in 16x8 or float,
-step by step.
+step by step. With `--aeq`, in the same table and the same round-robin
+latency: ai-edge-quantizer's dynamic int8 (matmuls only, embeddings float;
+and with the logits float too), weight-only int8 and 16x8 (every matmul
+int8 weights, int16 activations). `--data goemotions` is the multi-label
+GoEmotions (28 labels, `MultiLabelClassifier`, micro F1; agreement: the
+whole set of predicted labels equal).
 
 Writes bench/results/export_bench.json (gitignored) and prints a table.
 """
@@ -61,7 +66,21 @@ def read_goemotions3(split, n):
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
+def read_goemotions(split, n):
+    """The first `n` rows of GoEmotions (multi-label, 28 labels): texts and
+    lists of label names."""
+    from kerasft.data import read_multi_label
+
+    folder = data_path("goemotions")
+    data = read_multi_label(os.path.join(folder, f"{split}.tsv"), text_column=0,
+                            label_column=1, header=False,
+                            label_names=os.path.join(folder, "labels.txt"))
+    return list(data.texts[:n]), [list(labels) for labels in data.labels[:n]]
+
+
 def read(args, split, n):
+    if args.data == "goemotions":
+        return read_goemotions("train" if split == "train" else "dev", n)
     if args.data == "goemotions3":
         return read_goemotions3("train" if split == "train" else "dev", n)
     return read_sst2(split, n)
@@ -74,8 +93,14 @@ def fine_tune(args):
 
     keras.utils.set_random_seed(args.seed)  # the same model on every run
     train_texts, train_labels = read(args, "train", args.train)
-    model = kerasft.TextClassifier.from_pretrained(
-        "minilm-l6", labels=sorted(set(train_labels)), sequence_length=args.sequence_length,
+    if args.data == "goemotions":  # multi-label: sigmoid per label, micro F1
+        with open(data_path("goemotions", "labels.txt"), encoding="utf-8") as f:
+            names = [line.strip() for line in f if line.strip()]
+        task = kerasft.MultiLabelClassifier
+    else:
+        task, names = kerasft.TextClassifier, sorted(set(train_labels))
+    model = task.from_pretrained(
+        "minilm-l6", labels=names, sequence_length=args.sequence_length,
         backbone_config={"num_layers": args.layers} if args.layers else None)
     model.compile(learning_rate=args.learning_rate)
     start = time.perf_counter()
@@ -84,7 +109,7 @@ def fine_tune(args):
     return model, train_texts, time.perf_counter() - start
 
 
-def interleaved_latency(directory, report, model, texts, repeats):
+def interleaved_latency(directory, report, model, texts, repeats, extra=None):
     """Batch-1 latency of the TFLite and ONNX artifacts, measured round-robin
     (one text through each runtime in turn) so that load on a shared machine
     hits all of them alike."""
@@ -102,6 +127,8 @@ def interleaved_latency(directory, report, model, texts, repeats):
             runners[("tflite", a["quantization"])] = runtimes.TFLiteRunner(path, spec)
         elif a["format"] == "onnx":
             runners[("onnx", a["quantization"])] = runtimes.OnnxRunner(path, spec)
+    for key, path in (extra or {}).items():
+        runners[key] = runtimes.TFLiteRunner(path, spec)
     calls = {}
     for key, runner in runners.items():
         if key[0] == "tflite":
@@ -152,12 +179,79 @@ def dynamic_per_tensor(model, texts, labels, workdir, repeats):
     return row
 
 
-def quantization_table(rows, report, per_tensor):
+def aeq_variants(model, texts, labels, calibration_texts, workdir, repeats, with_16x8=True):
+    """TFLite variants built with ai-edge-quantizer from the fp32 `.tflite`,
+    measured as the export's rows are: `dynamic AEQ` (int8 per-channel
+    weights on the FULLY_CONNECTED matmuls only, embeddings and all else
+    float, activations quantized on the fly), `dynamic AEQ, logits float`
+    (the classifier's logits matmul left float too), `weight-only int8`
+    (the same weights dequantized to float once: float compute) and `16x8`
+    (every matmul int8 weights, int16 activations calibrated on
+    `calibration_texts`; other ops float). Returns `(rows, paths)`."""
+    from kerasft.export import _tflite_mixed as mixed
+    from kerasft.export import runtimes, tflite
+    from kerasft.export.parity import DEFAULT_THRESHOLDS, agreement_gate
+    from kerasft.export.saved_model import export_fixed_saved_model
+    from kerasft.export.spec import spec_for_model
+    from kerasft.export.tflite_ops import precision_profile
+
+    spec = spec_for_model(model)
+    fixed, fp32 = os.path.join(workdir, "fixed_aeq"), os.path.join(workdir, "fp32.tflite")
+    export_fixed_saved_model(model, spec, fixed, 1)
+    tflite.convert_saved_model(fixed, {"none": fp32}, input_names=spec.input_names)
+    with open(fp32, "rb") as f:
+        float_model = f.read()
+    ops = mixed.matmuls(float_model)
+    logits = [n for n, o in ops if mixed.group_of(n, o) == "logits"]
+    builds = {"dynamic AEQ": lambda: mixed.quantize_with(float_model, mixed.dynamic_recipe(ops)),
+              "dynamic AEQ, logits float": lambda: mixed.quantize_with(
+                  float_model, mixed.dynamic_recipe(ops, logits)),
+              "weight-only int8": lambda: mixed.quantize_with(
+                  float_model, mixed.dynamic_recipe(ops, weight_only=True))}
+    if with_16x8:
+        from ai_edge_quantizer import quantizer
+
+        calibration = spec.encode(calibration_texts)
+        samples = [{k: v[i:i + 1] for k, v in calibration.items()}
+                   for i in range(len(calibration_texts))]
+        all_16x8 = mixed.recipe(ops, [n for n, _ in ops], "int16")
+        calibrated = quantizer.Quantizer(float_model, all_16x8).calibrate(
+            {mixed.SIGNATURE: samples})
+        builds["16x8"] = lambda: mixed.quantize_with(float_model, all_16x8, calibrated)
+    features = spec.encode(texts)
+    reference = runtimes.KerasRunner(model, spec).predict(features)
+    rows, paths = [], {}
+    for name, build in builds.items():
+        start = time.perf_counter()
+        path = os.path.join(workdir, name.replace(" ", "_").replace(",", "") + ".tflite")
+        with open(path, "wb") as f:
+            f.write(build())
+        seconds = time.perf_counter() - start
+        runner = runtimes.TFLiteRunner(path, spec)
+        outputs = runner.predict(features)
+        compared = spec.compare(reference, outputs, features)
+        rows.append({"format": "tflite", "quantization": name,
+                     "size_mb": os.path.getsize(path) / 1e6, **compared,
+                     **agreement_gate(compared["top1_agreement"], compared["compared"],
+                                      DEFAULT_THRESHOLDS["min_top1_agreement"]),
+                     **(spec.metric(outputs, labels) or {}),
+                     **runner.latency(features, min(repeats, 30)),
+                     "convert_seconds": round(seconds, 1),
+                     "precision": precision_profile(path)})
+        paths[("tflite", name)] = path
+        print(f"  {name}: agreement {compared['top1_agreement']:.2%}, "
+              f"{rows[-1]['size_mb']:.1f} MB, {seconds:.1f} s", flush=True)
+    return rows, paths
+
+
+def quantization_table(rows, report, per_tensor, extra=(), latency=None):
     """One line per TFLite quantization: agreement and its interval, the
     metric, size, batch-1 latency, int8 shares and ops kept in float."""
     artifacts = {a["quantization"]: a for a in report["artifacts"] if a["format"] == "tflite"}
     lines = []
-    for r in [r for r in rows if r["format"] == "tflite"] + ([per_tensor] if per_tensor else []):
+    latency = latency or {}
+    for r in ([r for r in rows if r["format"] == "tflite"] + ([per_tensor] if per_tensor else [])
+              + list(extra)):
         artifact = artifacts.get(r["quantization"], {})
         precision = artifact.get("precision") or r.get("precision") or {}
         mixed = artifact.get("mixed_precision") or {}
@@ -165,12 +259,16 @@ def quantization_table(rows, report, per_tensor):
         def share(kind, bits="int8", precision=precision):
             return precision.get(f"{bits}_{kind}_share", 0)
         ci = r.get("top1_agreement_ci")
+        turn = latency.get(r["quantization"])  # measured in turn with the others
+        metric = next((k for k in ("accuracy", "micro_f1") if k in r), None)
         lines.append({
             "quantization": r["quantization"], "size MB": round(r["size_mb"], 2),
-            "p50 ms": round(r["latency_ms_p50"], 2),
+            "p50 ms": round((turn or r)["latency_ms_p50"], 2),
+            "p95 ms": round((turn or r)["latency_ms_p95"], 2),
+            "in turn": "yes" if turn else "no",
             "agree": f"{r['top1_agreement']:.2%}",
             "95% CI": f"{ci[0]:.2%}-{ci[1]:.2%}" if ci else "-",
-            "accuracy": round(r.get("accuracy", float("nan")), 4),
+            metric or "metric": round(r[metric], 4) if metric else "-",
             # int8_*_share counts every integer op; the 16x8 part is shown apart
             "int8 ops": f"{share('op') - share('op', 'int16'):.0%}",
             "int8 FLOPs": f"{share('flop') - share('flop', 'int16'):.0%}",
@@ -184,9 +282,10 @@ def check_targets(rows, duel):
     by = {(r["format"], r["quantization"]): r for r in rows}
     keras, out = by[("keras", "none")], {}
     fp32, dynamic = by.get(("tflite", "none")), by.get(("tflite", "dynamic"))
-    if fp32 and dynamic:
+    metric = "accuracy" if "accuracy" in keras else "micro_f1"
+    if fp32 and dynamic and metric in keras:
         ratio = dynamic["size_mb"] / fp32["size_mb"]
-        delta = abs(dynamic["accuracy"] - keras["accuracy"]) * 100
+        delta = abs(dynamic[metric] - keras[metric]) * 100
         out["dynamic_int8_size_ratio"] = round(ratio, 4)
         out["dynamic_int8_accuracy_delta_points"] = round(delta, 2)
         out["dynamic_int8_target_met"] = ratio <= 0.30 and delta <= 1.0
@@ -214,7 +313,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=100, help="latency samples")
     parser.add_argument("--formats", default="saved_model,tflite,onnx")
     parser.add_argument("--quantization", default="none,float16,dynamic,int8,int8_strict")
-    parser.add_argument("--data", default="sst2", choices=("sst2", "goemotions3"))
+    parser.add_argument("--data", default="sst2", choices=("sst2", "goemotions3", "goemotions"))
+    parser.add_argument("--aeq", action="store_true",
+                        help="also measure ai-edge-quantizer dynamic int8, weight-only int8 "
+                             "and all-matmuls 16x8, in the same table")
+    parser.add_argument("--no-16x8", action="store_true",
+                        help="with --aeq, leave out 16x8 (slow on CPUs: ~25x fp32)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results",
                                                       "export_bench.json"))
@@ -224,6 +328,7 @@ def main():
     sys.path.insert(0, ROOT)
     from kerasft.errors import ParityError
     from kerasft.export import export_model, format_table
+    from kerasft.training.precision import float32_compute
 
     model, train_texts, fit_seconds = fine_tune(args)
     texts, labels = read(args, "dev", args.held_out)
@@ -243,11 +348,17 @@ def main():
     export_seconds = time.perf_counter() - start
     rows = report["parity"]["rows"]
     exported = directory if report["passed"] else directory + ".failed"
-    duel = interleaved_latency(exported, report, model, texts, args.repeats)
-    per_tensor = None
-    if "dynamic" in args.quantization.split(",") and "tflite" in args.formats.split(","):
-        per_tensor = dynamic_per_tensor(model, texts, labels, workdir, args.repeats)
-    table = quantization_table(rows, report, per_tensor)
+    per_tensor, aeq_rows, aeq_paths = None, [], {}
+    with float32_compute(model):  # as export_model does: the model may train in bfloat16
+        if "dynamic" in args.quantization.split(",") and "tflite" in args.formats.split(","):
+            per_tensor = dynamic_per_tensor(model, texts, labels, workdir, args.repeats)
+        if args.aeq:
+            aeq_rows, aeq_paths = aeq_variants(model, texts, labels,
+                                               train_texts[:args.calibration], workdir,
+                                               args.repeats, with_16x8=not args.no_16x8)
+        duel = interleaved_latency(exported, report, model, texts, args.repeats, aeq_paths)
+    table = quantization_table(rows, report, per_tensor, aeq_rows,
+                               {r["quantization"]: r for r in duel if r["format"] == "tflite"})
     result = {
         "benchmark": "export_bench",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
@@ -260,9 +371,11 @@ def main():
         "tokenizer_parity": report.get("tokenizer_parity"),
         "rows": rows, "interleaved_latency": duel, "targets": check_targets(rows, duel),
         "data": args.data, "seed": args.seed, "load_average": os.getloadavg(),
-        "quantization_table": table, "dynamic_per_tensor": per_tensor,
+        "quantization_table": table, "dynamic_per_tensor": per_tensor, "aeq": aeq_rows,
         "mixed_int8": next((a.get("mixed_precision") for a in report["artifacts"]
                             if a["quantization"] == "int8"), None),
+        "dynamic_ladder": next((a.get("dynamic_ladder") for a in report["artifacts"]
+                                if a["quantization"] == "dynamic"), None),
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as f:
@@ -271,12 +384,18 @@ def main():
     print(format_table(rows))
     print("\ninterleaved batch-1 latency (ms):")
     for r in duel:
-        print(f"  {r['format']:<7} {r['quantization']:<8} p50 {r['latency_ms_p50']:7.2f}"
+        print(f"  {r['format']:<7} {r['quantization']:<26} p50 {r['latency_ms_p50']:7.2f}"
               f"  p95 {r['latency_ms_p95']:7.2f}")
     print(json.dumps(result["targets"], indent=2))
     print(f"\nTFLite quantizations ({args.data}, {len(texts)} held-out texts, load average "
           f"{os.getloadavg()[0]:.2f}):")
     print_table(table, list(table[0]) if table else [])
+    if result["dynamic_ladder"]:
+        print("\ndynamic int8 steps (candidate -> size, agreement, CI lower end):")
+        for step in result["dynamic_ladder"]["steps"]:
+            print(f"  {step['name']:<24} {step['size_mb']:6.1f} MB -> "
+                  f"{step['top1_agreement']:.2%}, {step['top1_agreement_ci'][0]:.2%}"
+                  + (" held" if step["held"] else ""))
     mixed = result["mixed_int8"]
     if mixed:
         print("\nmixed int8 steps (matmuls kept out of int8 -> agreement, CI lower end):")

@@ -130,6 +130,64 @@ def _serialize_inline():
     return True
 
 
+def dynamic_recipe(ops, float_nodes=(), weight_only=False):
+    """Dynamic-range int8 through ai-edge-quantizer: int8 weights (one
+    scale per output channel) for the `FULLY_CONNECTED` ops of `ops` (the
+    matmuls with constant weights) except those in `float_nodes`;
+    activations stay float and are quantized on the fly inside the kernel
+    (`weight_only=True`: weights dequantized to float once, float compute).
+    Embedding lookups (`GATHER`) and every other op stay float."""
+    config = {"weight_tensor_config": {"num_bits": 8, "symmetric": True,
+                                       "granularity": "CHANNELWISE", "dtype": "INT"},
+              "compute_precision": "FLOAT" if weight_only else "INTEGER",
+              "explicit_dequantize": bool(weight_only), "skip_checks": False,
+              "min_weight_elements": 0}
+    floats = set(float_nodes)
+    return [{"regex": _scope(node), "operation": op,
+             "algorithm_key": "min_max_uniform_quantize", "op_config": config}
+            for node, op in ops if op == "FULLY_CONNECTED" and node not in floats]
+
+
+def quantize_with(float_model, rules, calibration=None):
+    """`float_model` (`.tflite` bytes) quantized by ai-edge-quantizer with
+    `rules`, weights inside the flatbuffer (MediaPipe metadata needs them
+    there)."""
+    from ai_edge_quantizer import quantizer
+
+    inline = _serialize_inline()
+    q = quantizer.Quantizer(bytes(float_model), rules)
+    model = bytes(q.quantize(calibration, enable_progress_report=False).quantized_model)
+    return model if inline else _inline(model)
+
+
+def convert_dynamic(tf_dynamic, float_model, output):
+    """Writes the `quantization="dynamic"` candidates `<output>.step<k>`,
+    smallest first: TF's dynamic-range int8 `tf_dynamic` (every weight int8,
+    the embedding tables too), then with ai-edge-quantizer from the float
+    `.tflite` `float_model`: int8 weights on the `FULLY_CONNECTED` matmuls
+    only (embeddings float), then also the classifier's logits matmul
+    float. The parent keeps the first that holds the gate. Returns the
+    result entry with `candidates` (path, name, float matmuls, size)."""
+    ops = matmuls(float_model)
+    logits = [node for node, op in ops if group_of(node, op) == "logits"]
+    builds = [("tf", [], lambda: bytes(tf_dynamic))]
+    if any(op == "FULLY_CONNECTED" for _, op in ops):
+        builds.append(("embeddings_float", [],
+                       lambda: quantize_with(float_model, dynamic_recipe(ops))))
+    if logits and len(builds) > 1:
+        builds.append(("embeddings_logits_float", logits,
+                       lambda: quantize_with(float_model, dynamic_recipe(ops, logits))))
+    candidates = []
+    for step, (name, floats, build) in enumerate(builds):
+        model = build()
+        path = f"{output}.step{step}"
+        with open(path, "wb") as f:
+            f.write(model)
+        candidates.append({"path": path, "name": name, "float_nodes": floats,
+                           "size": len(model)})
+    return {"ok": True, "size": candidates[0]["size"], "candidates": candidates}
+
+
 def ladder(layers):
     """`(kept_as, nodes)` of the candidates, cheapest first: none kept;
     then the 1, 2, ... most sensitive matmuls (`layers` is sorted most

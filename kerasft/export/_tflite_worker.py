@@ -10,7 +10,8 @@ job.json: {"saved_model", "outputs" ({quantization: path}), "allow_flex_ops",
 or null), "per_tensor" (dynamic: per-tensor weight scales), "result" (where
 the result JSON goes)}. `"int8"` (mixed precision) converts to float, then
 writes a ladder of candidates with `ai-edge-quantizer` (`_tflite_mixed.py`)
-that the parent gates. One process converts every
+that the parent gates; so does `"dynamic"` with "dynamic_ladder" (TF's
+dynamic-range int8, then ai-edge-quantizer's with the embeddings float). One process converts every
 quantization of one model: TensorFlow is imported once, and whatever the
 converter leaks goes when the process ends.
 """
@@ -110,6 +111,12 @@ def convert(job, quantization, output):
             return _tflite_mixed.convert_mixed(
                 _converter(job, "none").convert(),
                 _representative(job["representative"], job["input_names"]), output)
+        if quantization == "dynamic" and job.get("dynamic_ladder"):  # TF's, then AEQ's
+            import _tflite_mixed
+
+            return _tflite_mixed.convert_dynamic(
+                _converter(job, "dynamic").convert(), _converter(job, "none").convert(),
+                output)
         model = _converter(job, quantization).convert()
     except Exception as e:  # the converter raises ConverterError and others
         message = str(e)

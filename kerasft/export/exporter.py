@@ -264,6 +264,7 @@ def _config(spec, report):
         "task_config": spec.runner_config,
         "decoding_module": (os.path.basename(spec.decoding_module)
                             if spec.decoding_module else None),
-        "artifacts": [{k: v for k, v in a.items() if k not in ("mixed_precision", "precision")}
+        "artifacts": [{k: v for k, v in a.items()
+                       if k not in ("mixed_precision", "precision", "dynamic_ladder")}
                       for a in report["artifacts"]],
     }

@@ -1,4 +1,4 @@
-"""`quantization="int8"`: pick the mixed-precision candidate that holds the gate.
+"""`quantization="int8"` (and `"dynamic"`): pick the candidate that holds the gate.
 
 The converter child (`_tflite_mixed.py`, with `ai-edge-quantizer`) writes
 candidates with every matmul (`FULLY_CONNECTED`, `BATCH_MATMUL`) in int8
@@ -93,3 +93,59 @@ def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
             "steps": steps,
             "held": steps[-1]["held"], "measured_ops": len(layers),
             "precision": precision_profile(output)}
+
+
+DYNAMIC_STEPS = {
+    "tf": "TF's dynamic-range int8: every weight int8, embedding tables too",
+    "embeddings_float": "ai-edge-quantizer: int8 weights (per channel) on the "
+                        "FULLY_CONNECTED matmuls only, embedding tables float",
+    "embeddings_logits_float": "ai-edge-quantizer: as embeddings_float, and the "
+                               "classifier's logits matmul float too"}
+
+
+def choose_dynamic(model, spec, info, output, texts, labels, bar, say=print):
+    """`quantization="dynamic"`: evaluates the candidates of
+    `_tflite_mixed.convert_dynamic` (TF's, smallest, first) on the parity
+    texts and moves the first that holds both bars (as `choose_candidate`)
+    to `output`. When none holds, the one with the highest agreement
+    (the smallest among ties: too few texts fail them all alike) is kept,
+    and the parity gate refuses it as usual.
+
+    Returns:
+        the report entry: `chosen` (the step's name), `why`, `held` and
+        `steps` (each candidate tried: name, size, agreement, interval,
+        metric, held).
+    """
+    features = spec.encode(texts)
+    reference = runtimes.KerasRunner(model, spec).predict(features)
+    keras_metric = spec.metric(reference, labels) or {}
+    steps, chosen = [], None
+    for candidate in info["candidates"]:
+        outputs = runtimes.TFLiteRunner(candidate["path"], spec).predict(features)
+        compared = spec.compare(reference, outputs, features)
+        gate = agreement_gate(compared["top1_agreement"], compared["compared"], bar)
+        metric = spec.metric(outputs, labels) or {}
+        deltas = {k: metric[k] - keras_metric[k] for k in metric}
+        held = gate["passed"] and _metric_holds(deltas)
+        steps.append({"name": candidate["name"], "size_mb": candidate["size"] / 1e6,
+                      "float_matmuls": len(candidate["float_nodes"]),
+                      "top1_agreement": compared["top1_agreement"],
+                      "top1_agreement_ci": gate["top1_agreement_ci"], **metric,
+                      **{f"{k}_delta": v for k, v in deltas.items()}, "held": held})
+        say(f"  dynamic {candidate['name']} ({candidate['size'] / 1e6:.1f} MB): agreement "
+            f"{compared['top1_agreement']:.2%} (CI lower end "
+            f"{gate['top1_agreement_ci'][0]:.2%})"
+            + "".join(f", Δ{k} {v:+.4f}" for k, v in deltas.items())
+            + (" -> kept" if held else ""))
+        if held:
+            chosen = candidate
+            break
+    if chosen is None:  # the best agreement; the first (smallest) among ties
+        best = max(range(len(steps)), key=lambda i: (steps[i]["top1_agreement"], -i))
+        chosen = info["candidates"][best]
+    os.replace(chosen["path"], output)
+    for candidate in info["candidates"]:
+        if os.path.exists(candidate["path"]):
+            os.remove(candidate["path"])
+    return {"chosen": chosen["name"], "why": DYNAMIC_STEPS.get(chosen["name"], ""),
+            "held": any(s["held"] for s in steps), "steps": steps}

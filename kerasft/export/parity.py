@@ -244,7 +244,9 @@ HINTS = {
                    "(accuracy-gated mixed precision: the most sensitive matmuls in 16x8 or float)",
     "dynamic": "dynamic-range int8 changes the top-1 label of 1-3% of texts on MiniLM/"
                "SST-2 (TFLite 98.5-99% agreement with per-channel weights, 96.9% per "
-               "tensor; ONNX Runtime 96.7%); use float16 (max |Δ| 6e-4) or "
+               "tensor; ONNX Runtime 96.7%); TFLite's dynamic already tried the embedding "
+               "tables in float where ai-edge-quantizer is installed (see "
+               "`dynamic_ladder` in the report); use float16 (max |Δ| 6e-4) or "
                "quantization='int8' (mixed precision, gated), or lower "
                "`min_top1_agreement` if that is acceptable",
 }

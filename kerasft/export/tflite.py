@@ -8,7 +8,12 @@ about +6 MB, and MediaPipe Tasks cannot run the file).
 Quantization:
     none     fp32 weights and activations.
     float16  fp16 weights, dequantized at load time (half the size).
-    dynamic  int8 weights, activations quantized on the fly (about 1/4).
+    dynamic  int8 weights, activations quantized on the fly (about 1/4):
+             TF's converter (every weight int8, embeddings too); where that
+             misses the parity gate and ai-edge-quantizer is installed,
+             its dynamic-range int8 of the matmuls only (embedding tables
+             float: larger), then with the logits matmul float too
+             (`mixed_int8.choose_dynamic`).
     int8     accuracy-gated mixed precision (`ai-edge-quantizer` on the
              float model): the matmuls (over 99% of a BERT's FLOPs) in int8
              weights and activations calibrated on representative texts,
@@ -101,7 +106,7 @@ def flex_ops_in(model_bytes):
 
 def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representative=None,
                         allow_flex_ops=False, timeout=1800, signature_keys=None,
-                        per_tensor=False):
+                        per_tensor=False, dynamic_ladder=False):
     """Converts a fixed-shape SavedModel to `.tflite` files in one child process.
 
     Args:
@@ -117,11 +122,16 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
             convert (one TFLite signature each). Defaults to all of them.
         per_tensor: bool. Dynamic-range int8 with one weight scale per
             tensor instead of per output channel.
+        dynamic_ladder: bool. `"dynamic"` writes candidates (TF's, then
+            ai-edge-quantizer's with the embeddings float, see
+            `_tflite_mixed.convert_dynamic`) for the parent to gate, where
+            ai-edge-quantizer is installed.
 
     Returns:
         dict of quantization -> `{"size", "flex_ops"}`; `"int8"` also has
         `candidates` (paths beside its output, see `mixed_int8`) and
-        `layers` (matmuls ranked by int8 noise).
+        `layers` (matmuls ranked by int8 noise); `"dynamic"` with
+        `dynamic_ladder`, `candidates`.
 
     Raises:
         ExportError: unknown quantization, missing calibration data, Flex
@@ -144,6 +154,10 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
     job = {"saved_model": saved_model_dir, "outputs": dict(outputs),
            "allow_flex_ops": bool(allow_flex_ops), "input_names": list(input_names),
            "representative": None, "per_tensor": bool(per_tensor),
+           # dynamic: TF's first, then ai-edge-quantizer's with float embeddings
+           # (`_tflite_mixed.convert_dynamic`), where it is installed
+           "dynamic_ladder": bool(dynamic_ladder and not per_tensor
+                                  and importlib.util.find_spec("ai_edge_quantizer")),
            "signature_keys": None if signature_keys is None else list(signature_keys)}
     # The job's files go beside the outputs (inside the export being written),
     # not into the system temp folder.

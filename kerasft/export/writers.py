@@ -12,7 +12,7 @@ import kerasft.export.onnx as onnx_export
 import kerasft.export.parity as parity_gate
 import kerasft.export.tflite as tflite
 from kerasft.errors import ExportError
-from kerasft.export.mixed_int8 import choose_candidate
+from kerasft.export.mixed_int8 import choose_candidate, choose_dynamic
 from kerasft.export.saved_model import export_fixed_saved_model, export_saved_model
 from kerasft.export.text_graph import supports_in_graph
 from kerasft.export.tflite_ops import precision_profile
@@ -77,7 +77,7 @@ def _tflite(model, spec, stage, entries, options, tmp):
     infos = tflite.convert_saved_model(
         fixed, outputs, input_names=spec.input_names, representative=representative,
         allow_flex_ops=options["allow_flex_ops"], timeout=options["timeout"],
-        per_tensor=options.get("per_tensor", False))
+        per_tensor=options.get("per_tensor", False), dynamic_ladder=True)
     artifacts, notes = [], []
     for q, name in entries:
         info = {k: v for k, v in infos[q].items() if k not in ("size", "candidates", "layers")}
@@ -87,6 +87,11 @@ def _tflite(model, spec, stage, entries, options, tmp):
                 model, spec, infos[q], outputs[q], gate["texts"], gate["labels"],
                 gate["limits"]["min_top1_agreement"], say=options.get("say", print))
             info["mixed_precision"]["sensitivity_top"] = infos[q]["layers"][:20]
+        if q == "dynamic" and "candidates" in infos[q]:
+            gate = options["gate"]
+            info["dynamic_ladder"] = choose_dynamic(
+                model, spec, infos[q], outputs[q], gate["texts"], gate["labels"],
+                gate["limits"]["min_top1_agreement"], say=options.get("say", print))
         info["precision"] = precision_profile(outputs[q])
         if q == "int8_strict":
             metadata = "int8_strict has an int8 output; MediaPipe metadata left out"

@@ -68,3 +68,18 @@ def test_noise_is_relative_to_the_outputs():
     small = _tflite_mixed._noise(reference, reference + 0.01)
     large = _tflite_mixed._noise(reference, reference[:, ::-1])
     assert 0.0 < small < 0.03 < 0.5 < large
+
+
+def test_dynamic_recipe_quantizes_only_weighted_matmuls_and_skips_the_float_ones():
+    ops = [(BASE + "query_1/MatMul", "FULLY_CONNECTED"), (BASE + "MatMul", "BATCH_MATMUL"),
+           ("text_classifier_1/logits_1/MatMul", "FULLY_CONNECTED")]
+    rules = _tflite_mixed.dynamic_recipe(ops)
+    assert [r["operation"] for r in rules] == ["FULLY_CONNECTED", "FULLY_CONNECTED"]
+    config = rules[0]["op_config"]
+    assert "activation_tensor_config" not in config  # float activations, quantized on the fly
+    assert config["weight_tensor_config"]["granularity"] == "CHANNELWISE"
+    assert config["compute_precision"] == "INTEGER" and not config["explicit_dequantize"]
+    kept = _tflite_mixed.dynamic_recipe(ops, float_nodes=[ops[2][0]])
+    assert [r["regex"] for r in kept] == [rules[0]["regex"]]
+    weight_only = _tflite_mixed.dynamic_recipe(ops, weight_only=True)[0]["op_config"]
+    assert weight_only["compute_precision"] == "FLOAT" and weight_only["explicit_dequantize"]
