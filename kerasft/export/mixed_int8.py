@@ -32,6 +32,43 @@ def _metric_holds(deltas):
     return all(deltas[k] >= -METRIC_POINTS for k in deltas if k in HIGHER_IS_BETTER)
 
 
+def _judge(candidates, model, spec, texts, labels, bar):
+    """Yields `(candidate, step, held)` for each candidate `.tflite` in
+    turn, judged on `texts` against Keras: `step` has its size, top-1
+    agreement and interval, the task metric and its change; `held` is
+    both bars (the gate's interval, the metric within `METRIC_POINTS`)."""
+    features = spec.encode(texts)
+    reference = runtimes.KerasRunner(model, spec).predict(features)
+    keras_metric = spec.metric(reference, labels) or {}
+    for candidate in candidates:
+        outputs = runtimes.TFLiteRunner(candidate["path"], spec).predict(features)
+        compared = spec.compare(reference, outputs, features)
+        gate = agreement_gate(compared["top1_agreement"], compared["compared"], bar)
+        metric = spec.metric(outputs, labels) or {}
+        deltas = {k: metric[k] - keras_metric[k] for k in metric}
+        held = gate["passed"] and _metric_holds(deltas)
+        yield candidate, {"size_mb": candidate["size"] / 1e6,
+                          "top1_agreement": compared["top1_agreement"],
+                          "top1_agreement_ci": gate["top1_agreement_ci"], **metric,
+                          **{f"{k}_delta": v for k, v in deltas.items()}, "held": held}, held
+
+
+def _said(step):
+    """The agreement, its interval's lower end and the metric's changes, in words."""
+    return (f"agreement {step['top1_agreement']:.2%} (CI lower end "
+            f"{step['top1_agreement_ci'][0]:.2%})"
+            + "".join(f", Δ{k[:-6]} {v:+.4f}" for k, v in step.items() if k.endswith("_delta"))
+            + (" -> kept" if step["held"] else ""))
+
+
+def _keep(chosen, candidates, output):
+    """Moves the chosen candidate to `output`; deletes the others."""
+    os.replace(chosen["path"], output)
+    for candidate in candidates:
+        if os.path.exists(candidate["path"]):
+            os.remove(candidate["path"])
+
+
 def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
     """Evaluates the candidates in `info["candidates"]`; moves the first
     that holds the gate (else the last) to `output`.
@@ -44,40 +81,19 @@ def choose_candidate(model, spec, info, output, texts, labels, bar, say=print):
         interval, metric, held) and `precision`
         (`tflite_ops.precision_profile`).
     """
-    features = spec.encode(texts)
-    reference = runtimes.KerasRunner(model, spec).predict(features)
-    keras_metric = spec.metric(reference, labels) or {}
     layers, steps, chosen = info["layers"], [], None
-    for candidate in info["candidates"]:
-        runner = runtimes.TFLiteRunner(candidate["path"], spec)
-        outputs = runner.predict(features)
-        compared = spec.compare(reference, outputs, features)
-        gate = agreement_gate(compared["top1_agreement"], compared["compared"], bar)
-        metric = spec.metric(outputs, labels) or {}
-        deltas = {k: metric[k] - keras_metric[k] for k in metric}
-        held = gate["passed"] and _metric_holds(deltas)
+    for candidate, step, held in _judge(info["candidates"], model, spec, texts, labels, bar):
         steps.append({"kept": candidate["kept"], "kept_as": candidate["kept_as"],
                       "kept_float": len(candidate["float_nodes"]),
-                      "groups": candidate["groups"],
-                      "size_mb": candidate["size"] / 1e6,
-                      "top1_agreement": compared["top1_agreement"],
-                      "top1_agreement_ci": gate["top1_agreement_ci"], **metric,
-                      **{f"{k}_delta": v for k, v in deltas.items()}, "held": held})
+                      "groups": candidate["groups"], **step})
         say(f"  int8 keeping {candidate['kept']} of {len(layers)} matmuls in "
             f"{'16x8' if candidate['kept_as'] == 'int16' else 'float'} "
             f"({len(candidate['float_nodes'])} float) "
-            f"({', '.join(candidate['groups']) or 'none'}): "
-            f"agreement {compared['top1_agreement']:.2%} (CI lower end "
-            f"{gate['top1_agreement_ci'][0]:.2%})"
-            + "".join(f", Δ{k} {v:+.4f}" for k, v in deltas.items())
-            + (" -> kept" if held else ""))
+            f"({', '.join(candidate['groups']) or 'none'}): {_said(step)}")
         chosen = candidate
         if held:
             break
-    os.replace(chosen["path"], output)
-    for candidate in info["candidates"]:
-        if os.path.exists(candidate["path"]):
-            os.remove(candidate["path"])
+    _keep(chosen, info["candidates"], output)
     before = steps[-2] if len(steps) > 1 else None
     why = (f"; with only {', '.join(before['groups']) or 'nothing'} in "
            f"{before['kept_as']} the agreement's CI lower end was "
@@ -116,36 +132,17 @@ def choose_dynamic(model, spec, info, output, texts, labels, bar, say=print):
         `steps` (each candidate tried: name, size, agreement, interval,
         metric, held).
     """
-    features = spec.encode(texts)
-    reference = runtimes.KerasRunner(model, spec).predict(features)
-    keras_metric = spec.metric(reference, labels) or {}
     steps, chosen = [], None
-    for candidate in info["candidates"]:
-        outputs = runtimes.TFLiteRunner(candidate["path"], spec).predict(features)
-        compared = spec.compare(reference, outputs, features)
-        gate = agreement_gate(compared["top1_agreement"], compared["compared"], bar)
-        metric = spec.metric(outputs, labels) or {}
-        deltas = {k: metric[k] - keras_metric[k] for k in metric}
-        held = gate["passed"] and _metric_holds(deltas)
-        steps.append({"name": candidate["name"], "size_mb": candidate["size"] / 1e6,
-                      "float_matmuls": len(candidate["float_nodes"]),
-                      "top1_agreement": compared["top1_agreement"],
-                      "top1_agreement_ci": gate["top1_agreement_ci"], **metric,
-                      **{f"{k}_delta": v for k, v in deltas.items()}, "held": held})
-        say(f"  dynamic {candidate['name']} ({candidate['size'] / 1e6:.1f} MB): agreement "
-            f"{compared['top1_agreement']:.2%} (CI lower end "
-            f"{gate['top1_agreement_ci'][0]:.2%})"
-            + "".join(f", Δ{k} {v:+.4f}" for k, v in deltas.items())
-            + (" -> kept" if held else ""))
+    for candidate, step, held in _judge(info["candidates"], model, spec, texts, labels, bar):
+        steps.append({"name": candidate["name"],
+                      "float_matmuls": len(candidate["float_nodes"]), **step})
+        say(f"  dynamic {candidate['name']} ({candidate['size'] / 1e6:.1f} MB): {_said(step)}")
         if held:
             chosen = candidate
             break
     if chosen is None:  # the best agreement; the first (smallest) among ties
         best = max(range(len(steps)), key=lambda i: (steps[i]["top1_agreement"], -i))
         chosen = info["candidates"][best]
-    os.replace(chosen["path"], output)
-    for candidate in info["candidates"]:
-        if os.path.exists(candidate["path"]):
-            os.remove(candidate["path"])
+    _keep(chosen, info["candidates"], output)
     return {"chosen": chosen["name"], "why": DYNAMIC_STEPS.get(chosen["name"], ""),
             "held": any(s["held"] for s in steps), "steps": steps}
