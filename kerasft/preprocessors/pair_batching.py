@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasft.errors import ConfigError
-from kerasft.preprocessors.batching import EpochOrder, epoch_permutation
+from kerasft.preprocessors.batching import PARALLEL_CALLS, EpochOrder, epoch_permutation, finished
 
 
 def _ragged(arrays):
@@ -77,6 +77,6 @@ def make_pair_dataset(first, second, scores=None, *, batch_size=32, shuffle=Fals
             indices = indices.shuffle(n, seed=seed, reshuffle_each_iteration=True)
         indices = indices.batch(batch_size)
         cardinality = num_batches
-    ds = indices.map(assemble, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    ds = indices.map(assemble, num_parallel_calls=PARALLEL_CALLS, deterministic=True)
     ds = ds.apply(tf.data.experimental.assert_cardinality(cardinality))
-    return ds.prefetch(tf.data.AUTOTUNE), num_batches
+    return finished(ds), num_batches

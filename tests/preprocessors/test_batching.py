@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from kerasft.preprocessors.batching import bucket_boundaries, count_batches, make_dataset
+from kerasft.preprocessors.batching import (
+    EpochOrder,
+    bucket_boundaries,
+    count_batches,
+    make_dataset,
+)
 
 
 def features(lengths, seed=0):
@@ -75,3 +80,12 @@ def test_sample_weights_travel_with_examples():
 @pytest.mark.parametrize("sequence_length,expected", [(16, []), (64, [16, 32, 48])])
 def test_bucket_boundaries_stop_below_sequence_length(sequence_length, expected):
     assert bucket_boundaries(sequence_length) == expected
+
+
+@pytest.mark.parametrize("shuffle", [False, True, EpochOrder(seed=0, first_epoch=0, epochs=2)])
+def test_no_autotune_model_thread(shuffle):
+    # Deleting an iterator waits for the autotuner's thread to wake (up to a
+    # minute): `fit` sat idle 13-16 s after its last step (batching.finished).
+    ds, _ = make_dataset(features([3, 5, 4, 2, 6, 3]), np.arange(6), batch_size=2,
+                         shuffle=shuffle, seed=0)
+    assert ds.options().autotune.enabled is False
