@@ -51,6 +51,18 @@ def load_average():
     return round(os.getloadavg()[0], 2)
 
 
+def steal_seconds():
+    """CPU seconds the hypervisor gave to other guests (all CPUs), from
+    /proc/stat; None where there is none. On a VM, wall time stretched by
+    a busy host shows here, not in the load average."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def print_table(rows, columns):
     widths = [max(len(str(c)), *(len(_fmt(r.get(c))) for r in rows)) for c in columns]
     line = "  ".join(str(c).ljust(w) for c, w in zip(columns, widths))
@@ -141,14 +153,16 @@ def run_isolated(args, systems, work):
     Python process; returns `[(system, result), ...]` in the parent.
 
     In a worker process (`--worker`), runs `work` once, writes its result
-    (plus wall seconds and the load average before/after) to `--out` and
-    exits.
+    (plus wall seconds, the load average before/after and the CPU seconds
+    stolen by the hypervisor meanwhile) to `--out` and exits.
     """
     if args.worker:
-        start, load = time.perf_counter(), load_average()
+        start, load, steal = time.perf_counter(), load_average(), steal_seconds()
         result = work(args.worker)
         result["wall_seconds"] = round(time.perf_counter() - start, 1)
         result["load_average"] = f"{load}->{load_average()}"
+        if steal is not None:
+            result["steal_seconds"] = round(steal_seconds() - steal, 1)
         with open(args.out, "w", encoding="utf-8") as f:
             json.dump(result, f, default=_jsonable)
         sys.exit(0)

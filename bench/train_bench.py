@@ -31,8 +31,9 @@ each system runs in its own Python process):
    layers, d hidden size (embeddings, LayerNorm, softmax and head left out).
    CPU/wall is process CPU-seconds per wall-second of the training loop.
 
-Every row carries the load average: wall times on a shared machine are
-stretched by other jobs; compare ratios within one run.
+Every row carries the load average and, on a VM, the CPU seconds the
+hypervisor stole during that system's process (steal_s): wall times on a
+shared machine are stretched by other jobs; compare ratios within one run.
 """
 
 import argparse
@@ -300,7 +301,7 @@ def main():
                              rate / peak_of[PRECISION[system]], 3),
                          "cpu_per_wall": round(r["cpu"] / r["seconds"], 2),
                          "accuracy": round(100 * r["accuracy"], 2),
-                         "load": r["load_average"]})
+                         "load": r["load_average"], "steal_s": r.get("steal_seconds")})
         by = {r["system"]: r for r in rows}
         for r in rows:
             for peer in ("keras-hub-fp32", "torch-fp32", "torch-bf16"):
