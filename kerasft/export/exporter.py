@@ -119,7 +119,10 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
             training texts, with labels), else to 40 built-in probe texts
             (no accuracy then, and too few for a quantized artifact to
             clear the gate).
-        labels: list or None. True labels of `texts` (accuracy).
+        labels: list or None. True labels of `texts` (accuracy; lists of
+            label names for multi-label: micro F1; for a token classifier
+            one IOB2 tag list per text, a tag per space-separated word:
+            token F1).
         representative_texts: list of str or None. Calibration texts for
             `"int8"` and `"int8_strict"`, a sample of the
             training texts. Defaults to the parity texts.
@@ -169,6 +172,7 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
         spec = spec_for_model(model, tokenizer=tokenizer, sequence_length=sequence_length)
     _check_length(model, spec)
     parity_texts, labels, source = _gate_texts(model, texts, labels)
+    labels = spec.align_labels(parity_texts, labels)
     options = {"batch_size": int(batch_size), "allow_flex_ops": allow_flex_ops,
                "opset": opset, "timeout": timeout,
                "representative_texts": list(representative_texts or parity_texts),

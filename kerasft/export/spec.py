@@ -134,6 +134,12 @@ class ExportSpec:
         return {"max_abs_diff": max(diffs), "top1_agreement": float(agree.mean()),
                 "compared": int(agree.size)}
 
+    def align_labels(self, texts, labels):
+        """The gate's `labels` as `metric` reads them, computed once per
+        export (hook; a token classifier puts its word tags on the token
+        positions of `encode(texts)`). Default: as given."""
+        return labels
+
     def metric(self, outputs, labels):
         """The task metric of `outputs` against true `labels` (or None)."""
         return None

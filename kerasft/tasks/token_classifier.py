@@ -322,14 +322,12 @@ class TokenClassifier(Task):
         `[batch, sequence_length, num_tags]`), labels = the IOB2 tags.
         Runners turn those into entities with `kerasft/decoding/ner.py`
         (numpy only, shipped in the export): `prepare`, then `decode`."""
-        from kerasft.export.spec import ExportSpec
+        from kerasft.export.token_spec import TokenClassificationSpec
 
         tokenizer = tokenizer or self.preprocessor.tokenizer
-        return ExportSpec(list(self.input), ["probabilities"], tokenizer,
-                          sequence_length or self.preprocessor.sequence_length,
-                          labels=self.tags, task_name=self.task_name,
-                          runner_config=self._decoding_config(tokenizer),
-                          decoding_module=ner_decoding.__file__, text_signature=False)
+        return TokenClassificationSpec(
+            list(self.input), tokenizer, sequence_length or self.preprocessor.sequence_length,
+            self.tags, self._decoding_config(tokenizer), task_name=self.task_name)
 
     # -- runs (CLI / YAML) ---------------------------------------------------
     @classmethod
