@@ -11,7 +11,7 @@ accuracy within 1 point of Keras; TFLite int8 batch-1 latency no worse
 than ONNX Runtime fp32.
 
     python bench/export_bench.py [--train 2000] [--epochs 1] [--held-out 872]
-        [--data sst2|goemotions3|goemotions] [--layers N] [--seed 0] [--aeq]
+        [--data sst2|goemotions3|goemotions|conll] [--layers N] [--seed 0] [--aeq]
 
 Also measured: dynamic-range int8 with per-tensor weight scales against the
 default (per channel), and for mixed int8 the matmuls kept in 16x8 or float,
@@ -20,7 +20,10 @@ latency: ai-edge-quantizer's dynamic int8 (matmuls only, embeddings float;
 and with the logits float too), weight-only int8 and 16x8 (every matmul
 int8 weights, int16 activations). `--data goemotions` is the multi-label
 GoEmotions (28 labels, `MultiLabelClassifier`, micro F1; agreement: the
-whole set of predicted labels equal).
+whole set of predicted labels equal). `--data conll` is NER on CoNLL-2003
+(`TokenClassifier`; `--train`/`--held-out` count sentences of train/valid;
+agreement: per-token top-1 over real tokens; entity F1 with seqeval from
+each `.tflite`'s outputs, see `bench/conll_export.py`).
 
 Writes bench/results/export_bench.json (gitignored) and prints a table.
 """
@@ -36,6 +39,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import conll_export  # noqa: E402
 from common import data_path, print_table  # noqa: E402
 LABELS = ["negative", "positive"]
 # --data goemotions3: GoEmotions texts with exactly one of three labels (ids 0, 3, 27),
@@ -79,6 +83,8 @@ def read_goemotions(split, n):
 
 
 def read(args, split, n):
+    if args.data == "conll":  # sentences (lists of words) and IOB2 tag lists
+        return conll_export.read_conll_split("train" if split == "train" else "valid", n)
     if args.data == "goemotions":
         return read_goemotions("train" if split == "train" else "dev", n)
     if args.data == "goemotions3":
@@ -97,15 +103,20 @@ def fine_tune(args):
         with open(data_path("goemotions", "labels.txt"), encoding="utf-8") as f:
             names = [line.strip() for line in f if line.strip()]
         task = kerasft.MultiLabelClassifier
-    else:
+    elif args.data != "conll":
         task, names = kerasft.TextClassifier, sorted(set(train_labels))
-    model = task.from_pretrained(
-        "minilm-l6", labels=names, sequence_length=args.sequence_length,
-        backbone_config={"num_layers": args.layers} if args.layers else None)
+    if args.data == "conll":
+        model = conll_export.build_model(train_labels, args)
+    else:
+        model = task.from_pretrained(
+            "minilm-l6", labels=names, sequence_length=args.sequence_length,
+            backbone_config={"num_layers": args.layers} if args.layers else None)
     model.compile(learning_rate=args.learning_rate)
     start = time.perf_counter()
     model.fit(train_texts, train_labels, epochs=args.epochs, batch_size=32, seed=0,
               verbose=2)
+    if args.data == "conll":  # the gate and calibration take texts: words joined by spaces
+        train_texts = [" ".join(words) for words in train_texts]
     return model, train_texts, time.perf_counter() - start
 
 
@@ -173,7 +184,8 @@ def dynamic_per_tensor(model, texts, labels, workdir, repeats):
            "size_mb": os.path.getsize(path) / 1e6, **compared,
            **agreement_gate(compared["top1_agreement"], compared["compared"],
                             DEFAULT_THRESHOLDS["min_top1_agreement"]),
-           **spec.metric(runner.predict(features), labels),
+           **(spec.metric(runner.predict(features), labels) or {}),
+           "path": path,
            **runner.latency(features, repeats),
            "precision": precision_profile(path)}
     return row
@@ -260,7 +272,8 @@ def quantization_table(rows, report, per_tensor, extra=(), latency=None):
             return precision.get(f"{bits}_{kind}_share", 0)
         ci = r.get("top1_agreement_ci")
         turn = latency.get(r["quantization"])  # measured in turn with the others
-        metric = next((k for k in ("accuracy", "micro_f1") if k in r), None)
+        metric = next((k for k in ("accuracy", "micro_f1", "entity_f1") if k in r), None)
+        token_f1 = {"token F1": round(r["token_f1"], 4)} if "token_f1" in r else {}
         lines.append({
             "quantization": r["quantization"], "size MB": round(r["size_mb"], 2),
             "p50 ms": round((turn or r)["latency_ms_p50"], 2),
@@ -268,7 +281,7 @@ def quantization_table(rows, report, per_tensor, extra=(), latency=None):
             "in turn": "yes" if turn else "no",
             "agree": f"{r['top1_agreement']:.2%}",
             "95% CI": f"{ci[0]:.2%}-{ci[1]:.2%}" if ci else "-",
-            metric or "metric": round(r[metric], 4) if metric else "-",
+            metric or "metric": round(r[metric], 4) if metric else "-", **token_f1,
             # int8_*_share counts every integer op; the 16x8 part is shown apart
             "int8 ops": f"{share('op') - share('op', 'int16'):.0%}",
             "int8 FLOPs": f"{share('flop') - share('flop', 'int16'):.0%}",
@@ -282,7 +295,7 @@ def check_targets(rows, duel):
     by = {(r["format"], r["quantization"]): r for r in rows}
     keras, out = by[("keras", "none")], {}
     fp32, dynamic = by.get(("tflite", "none")), by.get(("tflite", "dynamic"))
-    metric = "accuracy" if "accuracy" in keras else "micro_f1"
+    metric = next((k for k in ("accuracy", "micro_f1", "entity_f1") if k in keras), None)
     if fp32 and dynamic and metric in keras:
         ratio = dynamic["size_mb"] / fp32["size_mb"]
         delta = abs(dynamic[metric] - keras[metric]) * 100
@@ -313,7 +326,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=100, help="latency samples")
     parser.add_argument("--formats", default="saved_model,tflite,onnx")
     parser.add_argument("--quantization", default="none,float16,dynamic,int8,int8_strict")
-    parser.add_argument("--data", default="sst2", choices=("sst2", "goemotions3", "goemotions"))
+    parser.add_argument("--data", default="sst2",
+                        choices=("sst2", "goemotions3", "goemotions", "conll"))
     parser.add_argument("--aeq", action="store_true",
                         help="also measure ai-edge-quantizer dynamic int8, weight-only int8 "
                              "and all-matmuls 16x8, in the same table")
@@ -332,6 +346,12 @@ def main():
 
     model, train_texts, fit_seconds = fine_tune(args)
     texts, labels = read(args, "dev", args.held_out)
+    sentences = tags = keras_f1 = None
+    if args.data == "conll":  # the gate: per-token agreement and token F1; entity F1 below
+        sentences, tags = texts, labels
+        texts = [" ".join(words) for words in sentences]
+    # the metric's view of the labels (a token classifier's: tags on token positions)
+    metric_labels = model.export_spec().align_labels(texts, labels) if sentences else labels
     workdir = tempfile.mkdtemp(prefix="kerasft-export-bench-")
     directory = args.keep or os.path.join(workdir, "export")
     start = time.perf_counter()
@@ -351,12 +371,22 @@ def main():
     per_tensor, aeq_rows, aeq_paths = None, [], {}
     with float32_compute(model):  # as export_model does: the model may train in bfloat16
         if "dynamic" in args.quantization.split(",") and "tflite" in args.formats.split(","):
-            per_tensor = dynamic_per_tensor(model, texts, labels, workdir, args.repeats)
+            per_tensor = dynamic_per_tensor(model, texts, metric_labels, workdir,
+                                            args.repeats)
         if args.aeq:
-            aeq_rows, aeq_paths = aeq_variants(model, texts, labels,
+            aeq_rows, aeq_paths = aeq_variants(model, texts, metric_labels,
                                                train_texts[:args.calibration], workdir,
                                                args.repeats, with_16x8=not args.no_16x8)
         duel = interleaved_latency(exported, report, model, texts, args.repeats, aeq_paths)
+        if sentences is not None:
+            paths = {("tflite", a["quantization"]): os.path.join(exported, a["file"])
+                     for a in report["artifacts"] if a["format"] == "tflite"}
+            paths.update(aeq_paths)
+            if per_tensor:
+                paths[("tflite", per_tensor["quantization"])] = per_tensor["path"]
+            keras_f1 = conll_export.add_entity_f1(model, sentences, tags,
+                                       rows + ([per_tensor] if per_tensor else []) + aeq_rows,
+                                       paths)
     table = quantization_table(rows, report, per_tensor, aeq_rows,
                                {r["quantization"]: r for r in duel if r["format"] == "tflite"})
     result = {
@@ -370,7 +400,7 @@ def main():
         "passed": report["passed"], "notes": report["notes"],
         "tokenizer_parity": report.get("tokenizer_parity"),
         "rows": rows, "interleaved_latency": duel, "targets": check_targets(rows, duel),
-        "data": args.data, "seed": args.seed, "load_average": os.getloadavg(),
+        "data": args.data, "seed": args.seed, "keras_entity_f1": keras_f1, "load_average": os.getloadavg(),
         "quantization_table": table, "dynamic_per_tensor": per_tensor, "aeq": aeq_rows,
         "mixed_int8": next((a.get("mixed_precision") for a in report["artifacts"]
                             if a["quantization"] == "int8"), None),
@@ -390,6 +420,8 @@ def main():
     print(f"\nTFLite quantizations ({args.data}, {len(texts)} held-out texts, load average "
           f"{os.getloadavg()[0]:.2f}):")
     print_table(table, list(table[0]) if table else [])
+    if keras_f1 is not None:
+        print(f"Keras entity F1 (seqeval, the same {len(sentences)} sentences): {keras_f1:.4f}")
     if result["dynamic_ladder"]:
         print("\ndynamic int8 steps (candidate -> size, agreement, CI lower end):")
         for step in result["dynamic_ladder"]["steps"]:
