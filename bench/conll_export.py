@@ -1,7 +1,6 @@
 """`bench/export_bench.py --data conll`: NER (CoNLL-2003) for the export bench.
 
-Reads CoNLL-2003 sentences by path from the shared data (never copied),
-builds the `TokenClassifier` the bench fine-tunes, and scores each exported
+Builds the `TokenClassifier` the bench fine-tunes, and scores each exported
 `.tflite` file with seqeval entity F1: its per-token probabilities on the
 word windows of `TokenClassifierPreprocessor.encode_words`, decoded by
 `kerasft.decoding.ner` exactly as `TokenClassifier.predict_tags` decodes
@@ -11,17 +10,6 @@ real tokens of the held-out sentences joined by spaces.
 """
 
 import os
-
-from common import data_path
-
-
-def read_conll_split(split, n):
-    """The first `n` sentences of a CoNLL-2003 split (`train`, `valid`):
-    `(sentences, tag_lists)`, each a list of lists of str."""
-    from kerasft.data import read_conll
-
-    data = read_conll(os.path.join(data_path("conll2003"), f"{split}.txt"))
-    return [list(s) for s in data.tokens[:n]], [list(t) for t in data.tags[:n]]
 
 
 def build_model(train_tags, args):
