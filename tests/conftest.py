@@ -43,9 +43,6 @@ def pytest_configure(config):
 def _seed():
     keras.utils.set_random_seed(1234)
     yield
-    # Keras' global state (layer-name counters, the graph scratch) grows with
-    # every model a test builds; cleared, later tests trace as fast as alone.
-    keras.backend.clear_session()
 
 
 @pytest.fixture(scope="session")
