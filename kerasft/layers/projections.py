@@ -33,8 +33,8 @@ def projection_plan(equation):
         x, kernel = inputs.split(",")
     except ValueError:
         return None
-    if "." in equation or len(set(x + kernel)) != len(x) + len(kernel) - len(set(x) & set(kernel)):
-        return None
+    if "." in equation or len(set(x)) != len(x) or len(set(kernel)) != len(kernel):
+        return None  # ellipsis, or a letter repeated within an operand
     contracted = "".join(c for c in x if c in kernel and c not in output)
     if not contracted or not x.endswith(contracted) or not kernel.startswith(contracted):
         return None
