@@ -47,6 +47,9 @@ class TextEmbedder(Task):
     scores)` with `CosineSimilarityLoss` (cosine of each pair regressed on
     its score, on the cosine scale: STS-B's 0-5 divided by 5). A batch of B
     pairs runs as 2B texts (see `kerasft.preprocessors.pair_batching`).
+    Under a strategy of R replicas, each replica trains on B/R whole pairs
+    (B must be a multiple of R), and its in-batch negatives are its own
+    B/R - 1 other pairs, as in sentence-transformers on several devices.
 
     Args:
         backbone: keras-hub `Backbone`.
@@ -191,7 +194,8 @@ class TextEmbedder(Task):
             batch_size=batch_size, shuffle=shuffle, seed=seed,
             pad_values=self.preprocessor.pad_values,
             padding_side=self.preprocessor.padding_side,
-            pad_multiple=self.preprocessor.sequence_length if padding == "max_length" else 8)
+            pad_multiple=self.preprocessor.sequence_length if padding == "max_length" else 8,
+            num_replicas=self.distribute_strategy.num_replicas_in_sync)
 
     # -- embeddings ------------------------------------------------------------
     def encode(self, texts, batch_size=32):

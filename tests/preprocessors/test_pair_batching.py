@@ -46,3 +46,31 @@ def test_left_padding_is_refused():
     with pytest.raises(ConfigError, match="pad on the right. Received: a tokenizer with "
                                           "padding_side='left'"):
         make_pair_dataset(_features([1], 0), _features([1], 0), padding_side="left")
+
+
+def test_replica_blocks_keep_each_pair_in_one_slice():
+    first, second = _features([1] * 7, 10), _features([1] * 7, 500)
+    ds, steps = make_pair_dataset(first, second, np.arange(7) / 10, batch_size=4,
+                                  num_replicas=2)
+    batches = [(x["token_ids"].numpy()[:, 0].tolist(), [round(float(v), 2) for v in y.numpy()])
+               for x, y in ds]
+    # 4 pairs -> two blocks of 2 pairs (firsts, then their seconds); the last
+    # batch of 3 pairs keeps 2, one block per replica
+    assert steps == 2 and batches == [
+        ([10, 20, 500, 510, 30, 40, 520, 530], [0.0, 0.1, 0.0, 0.1, 0.2, 0.3, 0.2, 0.3]),
+        ([50, 540, 60, 550], [0.4, 0.4, 0.5, 0.5])]
+
+
+def test_replicas_drop_a_last_batch_smaller_than_their_count():
+    first, second = _features([1] * 9, 0), _features([1] * 9, 100)
+    ds, steps = make_pair_dataset(first, second, batch_size=4, num_replicas=2,
+                                  shuffle=EpochOrder(seed=0, first_epoch=0, epochs=2))
+    sizes = [int(x["token_ids"].shape[0]) for x, _ in ds]
+    assert steps == 2 and sizes == [8, 8, 8, 8]
+
+
+def test_batch_size_must_split_over_the_replicas():
+    with pytest.raises(ConfigError, match="batch_size=3 pairs over 2 replicas. Use a "
+                                          "multiple of 2"):
+        make_pair_dataset(_features([1], 0), _features([1], 0), batch_size=3,
+                          num_replicas=2)

@@ -115,6 +115,37 @@ KILLED_PEER = textwrap.dedent("""
               callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=die)])
 """)
 
+# Pairs of a TextEmbedder batch must stay together on each replica.
+EMBEDDER_MIRRORED = textwrap.dedent("""
+    import json, sys
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras, numpy as np
+    import kerasft as kft
+    first = ["good film", "bad film", "great movie", "not good", "it is good", "bad news",
+             "the movie was great", "a bad market", "a good day"]
+    second = ["a good movie", "a bad movie", "great film", "bad", "it was good",
+              "bad market", "the film is great", "bad news", "good"]
+    scores = [1.0, 0.9, 1.0, 0.7, 0.9, 0.6, 1.0, 0.6, 0.8]
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    out = {}
+    for name, strategy, loop in [("one", None, "keras"), ("keras", mirrored, "keras"),
+                                 ("kerasft", mirrored, "kerasft")]:
+        keras.utils.set_random_seed(0)
+        model = kft.TextEmbedder.from_pretrained(
+            "tiny-bert", sequence_length=16, dropout=0.0, strategy=strategy)
+        model.compile(learning_rate=1e-2)
+        # 9 pairs, batches of 4: the last pair is left out on two replicas,
+        # so the single process trains on the same 8
+        n = 8 if strategy is None else 9
+        history = model.fit((first[:n], second[:n]), scores[:n], epochs=3, batch_size=4, shuffle=False,
+                            verbose=0, training_loop=loop)
+        out[name] = history.history["loss"]
+    print(json.dumps(out))
+""")
+
 QA_MIRRORED = textwrap.dedent("""
     import json, sys
     import tensorflow as tf
@@ -168,6 +199,23 @@ def test_question_answerer_builds_and_trains_under_the_given_strategy():
     assert out["mirrored_weights"] is True
     assert out["steps"] == 4  # 8 windows, global batch 4, 2 epochs
     assert all(loss == loss for loss in out["loss"])
+
+
+def test_embedder_pairs_stay_whole_on_each_replica():
+    # Each replica's slice of a 2B-text batch must hold whole pairs; split
+    # naively, replica 0 would score first texts against first texts.
+    result = subprocess.run([sys.executable, "-c", EMBEDDER_MIRRORED],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = _last_json(result.stdout)
+    # The first epoch's loss (two steps, the second after one update) is the
+    # single process's; later epochs drift apart by float rounding that Adam
+    # amplifies (kerasft's loop stays within 1%; Keras' clips each replica's
+    # gradients apart, see kerasft.training.distributed_loop).
+    for loop in ("keras", "kerasft"):
+        assert out[loop][0] == pytest.approx(out["one"][0], rel=1e-5), loop
+        assert out[loop][-1] < out[loop][0]
+    assert out["kerasft"] == pytest.approx(out["one"], rel=1e-2)
 
 
 def test_multi_worker_strategy_with_two_local_workers(tmp_path):
