@@ -28,7 +28,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 from common import (EpochTimer, add_ratios, add_system_arguments,  # noqa: E402
                     add_training_arguments, data_path, report, result_rows, run_isolated,
                     torch_fit)

@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 from kerasft.data import check_few_shot, label_pairs
