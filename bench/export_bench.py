@@ -2,8 +2,8 @@
 
 Fine-tunes MiniLM-L6 on a slice of SST-2 (read by path from the shared data,
 never copied), exports it with `kerasft.export.export_model` to SavedModel,
-TFLite (fp32, float16, dynamic-range int8, full int8) and ONNX (fp32, ORT
-dynamic int8), and reports per artifact: size MB, batch-1 latency p50/p95,
+TFLite (fp32, float16, dynamic-range int8, mixed int8, strict int8, 16x8)
+and ONNX (fp32, ORT dynamic int8), all in one `export_model` call, and reports per artifact: size MB, batch-1 latency p50/p95,
 max |Δprob| and top-1 agreement against Keras, and accuracy on SST-2 dev.
 
 Targets checked: dynamic-range int8 TFLite <= 30% of fp32 size with
@@ -15,10 +15,11 @@ than ONNX Runtime fp32.
 
 Also measured: dynamic-range int8 with per-tensor weight scales against the
 default (per channel), and for mixed int8 the matmuls kept in 16x8 or float,
-step by step. With `--aeq`, in the same table and the same round-robin
-latency: ai-edge-quantizer's dynamic int8 (matmuls only, embeddings float;
-and with the logits float too), weight-only int8 and 16x8 (every matmul
-int8 weights, int16 activations). `--data goemotions` is the multi-label
+step by step; 16x8 is the export's `quantization="int16x8"` (every matmul
+int8 weights, int16 activations; `--no-16x8` leaves it out: slow on CPUs).
+With `--aeq`, in the same table and the same round-robin latency:
+ai-edge-quantizer's dynamic int8 (matmuls only, embeddings float; and with
+the logits float too) and weight-only int8. `--data goemotions` is the multi-label
 GoEmotions (28 labels, `MultiLabelClassifier`, micro F1; agreement: the
 whole set of predicted labels equal). `--data conll` is NER on CoNLL-2003
 (`TokenClassifier`; `--train`/`--held-out` count sentences of train/valid;
@@ -143,15 +144,14 @@ def dynamic_per_tensor(model, texts, labels, workdir, repeats):
     return row
 
 
-def aeq_variants(model, texts, labels, calibration_texts, workdir, repeats, with_16x8=True):
+def aeq_variants(model, texts, labels, workdir, repeats):
     """TFLite variants built with ai-edge-quantizer from the fp32 `.tflite`,
     measured as the export's rows are: `dynamic AEQ` (int8 per-channel
     weights on the FULLY_CONNECTED matmuls only, embeddings and all else
     float, activations quantized on the fly), `dynamic AEQ, logits float`
     (the classifier's logits matmul left float too), `weight-only int8`
-    (the same weights dequantized to float once: float compute) and `16x8`
-    (every matmul int8 weights, int16 activations calibrated on
-    `calibration_texts`; other ops float). Returns `(rows, paths)`."""
+    (the same weights dequantized to float once: float compute). Returns
+    `(rows, paths)`."""
     from kerasft.export import _tflite_mixed as mixed
     from kerasft.export import runtimes, tflite
     from kerasft.export.parity import DEFAULT_THRESHOLDS, agreement_gate
@@ -172,16 +172,6 @@ def aeq_variants(model, texts, labels, calibration_texts, workdir, repeats, with
                   float_model, mixed.dynamic_recipe(ops, logits)),
               "weight-only int8": lambda: mixed.quantize_with(
                   float_model, mixed.dynamic_recipe(ops, weight_only=True))}
-    if with_16x8:
-        from ai_edge_quantizer import quantizer
-
-        calibration = spec.encode(calibration_texts)
-        samples = [{k: v[i:i + 1] for k, v in calibration.items()}
-                   for i in range(len(calibration_texts))]
-        all_16x8 = mixed.recipe(ops, [n for n, _ in ops], "int16")
-        calibrated = quantizer.Quantizer(float_model, all_16x8).calibrate(
-            {mixed.SIGNATURE: samples})
-        builds["16x8"] = lambda: mixed.quantize_with(float_model, all_16x8, calibrated)
     features = spec.encode(texts)
     reference = runtimes.KerasRunner(model, spec).predict(features)
     rows, paths = [], {}
@@ -277,19 +267,22 @@ def main():
     parser.add_argument("--calibration", type=int, default=200, help="int8 calibration texts")
     parser.add_argument("--repeats", type=int, default=100, help="latency samples")
     parser.add_argument("--formats", default="saved_model,tflite,onnx")
-    parser.add_argument("--quantization", default="none,float16,dynamic,int8,int8_strict")
+    parser.add_argument("--quantization",
+                        default="none,float16,dynamic,int8,int8_strict,int16x8")
     parser.add_argument("--data", default="sst2",
                         choices=("sst2", "goemotions3", "goemotions", "conll"))
     parser.add_argument("--aeq", action="store_true",
-                        help="also measure ai-edge-quantizer dynamic int8, weight-only int8 "
-                             "and all-matmuls 16x8, in the same table")
+                        help="also measure ai-edge-quantizer dynamic int8 and weight-only "
+                             "int8, in the same table")
     parser.add_argument("--no-16x8", action="store_true",
-                        help="with --aeq, leave out 16x8 (slow on CPUs: ~25x fp32)")
+                        help="leave out int16x8 (slow on CPUs: ~25x fp32)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results",
                                                       "export_bench.json"))
     parser.add_argument("--keep", help="keep the export in this directory")
     args = parser.parse_args()
+    if args.no_16x8:
+        args.quantization = ",".join(q for q in args.quantization.split(",") if q != "int16x8")
 
     sys.path.insert(0, ROOT)
     from kerasft.errors import ParityError
@@ -326,9 +319,8 @@ def main():
             per_tensor = dynamic_per_tensor(model, texts, metric_labels, workdir,
                                             args.repeats)
         if args.aeq:
-            aeq_rows, aeq_paths = aeq_variants(model, texts, metric_labels,
-                                               train_texts[:args.calibration], workdir,
-                                               args.repeats, with_16x8=not args.no_16x8)
+            aeq_rows, aeq_paths = aeq_variants(model, texts, metric_labels, workdir,
+                                               args.repeats)
         duel = interleaved_latency(exported, report, model, texts, args.repeats, aeq_paths)
         if sentences is not None:
             paths = {("tflite", a["quantization"]): os.path.join(exported, a["file"])

@@ -192,8 +192,8 @@ def build_parser():
     p.add_argument("--format", action="append", choices=["saved_model", "tflite", "onnx"],
                    help="repeatable; default: all three")
     p.add_argument("--quantization", action="append",
-                   help="none, float16, dynamic, int8 (repeatable or comma-separated; "
-                        "default none)")
+                   help="none, float16, dynamic, int8, int8_strict, int16x8 (repeatable "
+                        "or comma-separated; default none)")
     p.add_argument("--sequence-length", type=int, help="fixed TFLite length")
     p.add_argument("--allow-flex-ops", action="store_true",
                    help="accept TFLite Flex (SELECT_TF_OPS) ops")

@@ -188,6 +188,25 @@ def convert_dynamic(tf_dynamic, float_model, output):
     return {"ok": True, "size": candidates[0]["size"], "candidates": candidates}
 
 
+def convert_16x8(float_model, dataset, output):
+    """Writes `output`: the float `.tflite` bytes `float_model` with every
+    matmul in int8 weights and int16 activations calibrated on `dataset()`
+    (dicts of input name -> array), every other op float. Returns the
+    result entry."""
+    from ai_edge_quantizer import quantizer
+
+    ops = matmuls(float_model)
+    if not ops:
+        raise ValueError("The model has no FULLY_CONNECTED or BATCH_MATMUL op to quantize.")
+    rules = recipe(ops, [node for node, _ in ops], "int16")
+    calibration = quantizer.Quantizer(float_model, rules).calibrate(
+        {SIGNATURE: list(dataset())})
+    model = quantize_with(float_model, rules, calibration)
+    with open(output, "wb") as f:
+        f.write(model)
+    return {"ok": True, "size": len(model)}
+
+
 def ladder(layers):
     """`(kept_as, nodes)` of the candidates, cheapest first: none kept;
     then the 1, 2, ... most sensitive matmuls (`layers` is sorted most

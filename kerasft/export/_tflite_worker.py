@@ -111,6 +111,12 @@ def convert(job, quantization, output):
             return _tflite_mixed.convert_mixed(
                 _converter(job, "none").convert(),
                 _representative(job["representative"], job["input_names"]), output)
+        if quantization == "int16x8":  # the float model, every matmul 16x8 by AEQ
+            import _tflite_mixed
+
+            return _tflite_mixed.convert_16x8(
+                _converter(job, "none").convert(),
+                _representative(job["representative"], job["input_names"]), output)
         if quantization == "dynamic" and job.get("dynamic_ladder"):  # TF's, then AEQ's
             import _tflite_mixed
 

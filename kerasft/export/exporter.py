@@ -25,12 +25,13 @@ from kerasft.errors import ExportError, ParityError
 from kerasft.export.probe_texts import PROBE_TEXTS
 from kerasft.export.spec import spec_for_model
 from kerasft.export.text_graph import check_tokenizer_parity, supports_in_graph
+from kerasft.export.tflite import CALIBRATED
 from kerasft.export.writers import plan_artifacts, write_artifacts
 from kerasft.training.precision import float32_compute
 from kerasft.utils.files import FAILED_SUFFIX, atomic_directory, check_destination
 
 FORMATS = ("saved_model", "tflite", "onnx")
-QUANTIZATIONS = ("none", "float16", "dynamic", "int8", "int8_strict")
+QUANTIZATIONS = ("none", "float16", "dynamic", "int8", "int8_strict", "int16x8")
 REPORT_FILE = "export_report.json"
 CONFIG_FILE = "export_config.json"
 LABELS_FILE = "labels.json"
@@ -107,8 +108,11 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
             `overwrite`.
         formats: str or sequence of `"saved_model"`, `"tflite"`, `"onnx"`.
         quantization: str or sequence of `"none"`, `"float16"`, `"dynamic"`,
-            `"int8"` (accuracy-gated mixed precision) and `"int8_strict"`
-            (every op int8); see `kerasft.export.tflite`.
+            `"int8"` (accuracy-gated mixed precision), `"int8_strict"`
+            (every op int8) and `"int16x8"` (every matmul int8 weights,
+            int16 activations); see `kerasft.export.tflite`. Several in one
+            call give one report row each (size, batch-1 latency, agreement,
+            metric), measured in the same run.
             TFLite takes all, ONNX `"none"`/`"dynamic"`, SavedModel
             `"none"`. Defaults to `"none"`.
         sequence_length: int or None. Fixed TFLite length and in-graph
@@ -124,7 +128,7 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
             one IOB2 tag list per text, a tag per space-separated word:
             token F1).
         representative_texts: list of str or None. Calibration texts for
-            `"int8"` and `"int8_strict"`, a sample of the
+            `"int8"`, `"int8_strict"` and `"int16x8"`, a sample of the
             training texts. Defaults to the parity texts.
         parity: bool. Run the parity gate. Defaults to True.
         thresholds: dict or None. `max_abs_diff` (fp32, default 1e-4) and
@@ -183,7 +187,7 @@ def export_model(model, directory, formats=FORMATS, quantization="none", *,
     plan, notes = plan_artifacts(formats, quantizations)
     if source:
         notes.append(source)
-    calibrated = [q for q in quantizations if q in ("int8", "int8_strict")]
+    calibrated = [q for q in quantizations if q in CALIBRATED]
     if calibrated and representative_texts is None:
         notes.append(f"{', '.join(calibrated)} calibrated on the parity texts "
                      "(pass representative_texts=)")

@@ -24,12 +24,15 @@ Quantization:
     int8_strict  every op int8 (no float fallback), int8 output; ids/mask
              inputs stay int32 (a vocabulary does not fit in int8). For
              accelerators that reject float ops.
+    int16x8  every matmul in int8 weights and int16 activations (calibrated
+             on representative texts), every other op float, through
+             ai-edge-quantizer: the 16x8 kernels NPUs and DSPs run; on CPUs
+             far slower than fp32 (no optimized 16x8 kernels).
 
-16x8 (int16 activations, int8 weights) is not offered for the whole model
-(`int8` uses it per matmul, through ai-edge-quantizer): TF 2.21's converter
-fails on keras-hub BERT graphs (legacy quantizer: "Empty min/max for tensor
-serving_default_segment_ids:0"; MLIR quantizer: the embeddings LayerNorm
-`tfl.mul` gets i16 and i8 operands).
+TF 2.21's own converter fails on 16x8 for keras-hub BERT graphs (legacy
+quantizer: "Empty min/max for tensor serving_default_segment_ids:0"; MLIR
+quantizer: the embeddings LayerNorm `tfl.mul` gets i16 and i8 operands), so
+`int16x8` quantizes the float `.tflite` with ai-edge-quantizer instead.
 """
 
 import importlib.util
@@ -45,8 +48,9 @@ import numpy as np
 import kerasft.export.tflite_metadata as tflite_metadata
 from kerasft.errors import ExportError
 
-QUANTIZATIONS = ("none", "float16", "dynamic", "int8", "int8_strict")
-CALIBRATED = ("int8", "int8_strict")
+QUANTIZATIONS = ("none", "float16", "dynamic", "int8", "int8_strict", "int16x8")
+CALIBRATED = ("int8", "int8_strict", "int16x8")
+WITH_AEQ = ("int8", "int16x8")  # built with ai-edge-quantizer
 _WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_tflite_worker.py")
 
 
@@ -144,10 +148,11 @@ def convert_saved_model(saved_model_dir, outputs, *, input_names=(), representat
                 "Unknown TFLite quantization. Received: "
                 f"quantization={quantization!r}. Use one of {', '.join(QUANTIZATIONS)}."
             )
-    if "int8" in outputs and importlib.util.find_spec("ai_edge_quantizer") is None:
+    needs_aeq = [q for q in outputs if q in WITH_AEQ]
+    if needs_aeq and importlib.util.find_spec("ai_edge_quantizer") is None:
         raise ImportError(
-            "quantization='int8' (mixed precision) is built with ai-edge-quantizer, "
-            "which is not installed. Received: quantization='int8'. Run `pip install "
+            f"quantization={needs_aeq[0]!r} is built with ai-edge-quantizer, which is not "
+            f"installed. Received: quantization={needs_aeq[0]!r}. Run `pip install "
             "ai-edge-quantizer` (or `pip install kerasft[export]`), or use "
             "quantization='dynamic' or 'int8_strict'."
         )

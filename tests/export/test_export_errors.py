@@ -152,3 +152,26 @@ def test_parity_hints_name_the_fix():
     (hint,) = hints(rows)
     assert "quantization='dynamic'" in hint
     assert hints([{"quantization": "none", "passed": True}]) == []
+
+
+@pytest.mark.parametrize("quantization", ["int8", "int16x8"])
+def test_quantizations_built_by_ai_edge_quantizer_say_how_to_install_it(
+        tiny_classifier, tmp_path, monkeypatch, quantization):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None
+                        if name == "ai_edge_quantizer" else real(name, *a))
+    target = str(tmp_path / "out")
+    with pytest.raises(ImportError, match=f"quantization='{quantization}' is built with "
+                                          "ai-edge-quantizer.*pip install ai-edge-quantizer"):
+        export_model(tiny_classifier, target, formats=("tflite",), quantization=quantization,
+                     verbose=False)
+    assert os.listdir(tmp_path) == []
+
+
+def test_int16x8_hint_points_to_mixed_int8():
+    from kerasft.export.parity import hints
+
+    (hint,) = hints([{"quantization": "int16x8", "passed": False}])
+    assert "quantization='int8'" in hint

@@ -1,5 +1,5 @@
 """TFLite quantizations of the tiny classifier: fp16, dynamic, mixed int8,
-strict int8; and a copy with a residual-stream outlier that strict int8
+strict int8, 16x8; and a copy with a residual-stream outlier that strict int8
 cannot hold, where mixed int8 keeps the sensitive matmuls in 16x8 or float."""
 
 import json
@@ -20,7 +20,8 @@ def quantized(tiny_classifier, gate_data, toy_data, tmp_path_factory):
     texts, labels = gate_data
     directory = str(tmp_path_factory.mktemp("quantized") / "export")
     report = export_model(tiny_classifier, directory, formats=("tflite",),
-                          quantization=("none", "float16", "dynamic", "int8", "int8_strict"),
+                          quantization=("none", "float16", "dynamic", "int8", "int8_strict",
+                                        "int16x8"),
                           texts=texts, labels=labels, representative_texts=toy_data[0][:32],
                           latency_repeats=3, verbose=False)
     return directory, report
@@ -29,7 +30,7 @@ def quantized(tiny_classifier, gate_data, toy_data, tmp_path_factory):
 def test_every_quantization_written_with_metadata(quantized):
     directory, report = quantized
     names = {a["quantization"]: a for a in report["artifacts"]}
-    assert set(names) == {"none", "float16", "dynamic", "int8", "int8_strict"}
+    assert set(names) == {"none", "float16", "dynamic", "int8", "int8_strict", "int16x8"}
     for q, artifact in names.items():
         assert os.path.isfile(os.path.join(directory, artifact["file"]))
         assert artifact["flex_ops"] == []
@@ -41,7 +42,8 @@ def test_every_quantization_written_with_metadata(quantized):
 def test_quantized_rows_pass_the_gate(quantized):
     _, report = quantized
     rows = [r for r in report["parity"]["rows"] if r["format"] != "keras"]
-    assert len(rows) == 9 and all(r["passed"] for r in rows)
+    # LiteRT rows for 6 files, MediaPipe rows for the 5 with metadata
+    assert len(rows) == 11 and all(r["passed"] for r in rows)
     for r in rows:
         if r["quantization"] != "none":
             assert r["gate"] == "top1_agreement 95% CI lower end >= 0.98"
@@ -57,6 +59,27 @@ def test_mixed_int8_holds_at_the_first_step_on_a_benign_model(quantized):
     assert entry["precision"]["int8_flop_share"] > 0.9
     assert entry["precision"]["int16_flop_share"] == 0.0  # nothing kept in 16x8
     assert entry["sensitivity_top"][0]["noise"] >= entry["sensitivity_top"][-1]["noise"]
+
+
+def test_int16x8_runs_every_matmul_in_16x8_with_a_full_report_row(quantized):
+    directory, report = quantized
+    artifact = next(a for a in report["artifacts"] if a["quantization"] == "int16x8")
+    precision = artifact["precision"]
+    fp32 = next(a for a in report["artifacts"] if a["quantization"] == "none")["precision"]
+    matmuls = sum(fp32["float_op_types"].get(op, 0)
+                  for op in ("FULLY_CONNECTED", "BATCH_MATMUL"))
+    # every matmul integer, all of them 16x8 (90% of this tiny model's FLOPs)
+    assert precision["integer_ops"] == matmuls == 17
+    assert precision["int16_flop_share"] == precision["int8_flop_share"] > 0.85
+    assert "FULLY_CONNECTED" not in precision["float_op_types"]
+    assert precision["float_op_types"]["SOFTMAX"] == 3  # every other op float
+    row = next(r for r in report["parity"]["rows"]
+               if r["quantization"] == "int16x8" and r["format"] == "tflite")
+    for key in ("size_mb", "latency_ms_p50", "latency_ms_p95", "accuracy",
+                "top1_agreement", "top1_agreement_ci"):
+        assert key in row, key
+    # embedding tables stay float: on this tiny model they are most of the file
+    assert row["size_mb"] == os.path.getsize(os.path.join(directory, artifact["file"])) / 1e6
 
 
 def test_int8_strict_has_an_int8_output_and_integer_ops_only(quantized):
