@@ -15,6 +15,7 @@ import keras
 from kerasft.backbones.loader import from_pretrained as load_pretrained
 from kerasft.backbones.loader import max_sequence_length
 from kerasft.errors import ConfigError, KerasftError
+from kerasft.layers.dropout import fast_dropouts
 from kerasft.layers.projections import flatten_projections
 from kerasft.preprocessors.text_preprocessor import TextPreprocessor
 from kerasft.tasks.inputs import in_input_order, is_raw_text, sorted_by_length, split_texts
@@ -126,6 +127,7 @@ class Task(RunHooks, ParityTexts, TaskSaving, keras.Model):
 
     def _attach(self, backbone, preprocessor):
         flatten_projections(backbone)  # fast kernel gradients (layers/projections.py)
+        fast_dropouts(backbone)  # 16 random bits per element (layers/dropout.py)
         self.backbone = backbone
         self.preprocessor = preprocessor
         self._kft_compile_args, self._kft_precision = None, None
