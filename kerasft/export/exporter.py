@@ -25,13 +25,12 @@ from kerasft.errors import ExportError, ParityError
 from kerasft.export.probe_texts import PROBE_TEXTS
 from kerasft.export.spec import spec_for_model
 from kerasft.export.text_graph import check_tokenizer_parity, supports_in_graph
-from kerasft.export.tflite import CALIBRATED
+from kerasft.export.tflite import CALIBRATED, QUANTIZATIONS  # TFLite takes every one
 from kerasft.export.writers import plan_artifacts, write_artifacts
 from kerasft.training.precision import float32_compute
 from kerasft.utils.files import FAILED_SUFFIX, atomic_directory, check_destination
 
 FORMATS = ("saved_model", "tflite", "onnx")
-QUANTIZATIONS = ("none", "float16", "dynamic", "int8", "int8_strict", "int16x8")
 REPORT_FILE = "export_report.json"
 CONFIG_FILE = "export_config.json"
 LABELS_FILE = "labels.json"
