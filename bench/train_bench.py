@@ -120,13 +120,14 @@ class BatchTimer:
         return _Timer()
 
 
-def run_mfu128(args):
+def step_128(args, precision, jit):
+    """kerasft's training step on full `batch_size` x 128 batches of random
+    ids: median wall and CPU seconds after `mfu_warmup` steps."""
     import keras
     import tensorflow as tf
 
     import kerasft as kft
 
-    rows = {}
     n = args.batch_size * (args.mfu_warmup + args.mfu_steps)
     rng = np.random.RandomState(0)
     ids = rng.randint(1000, 30000, size=(n, 128)).astype("int32")
@@ -134,22 +135,22 @@ def run_mfu128(args):
     features = {"token_ids": ids, "segment_ids": np.zeros_like(ids),
                 "padding_mask": np.ones_like(ids)}
     labels = rng.randint(0, 2, size=n).astype("int32")
-    for precision in ("float32", "mixed_bfloat16"):
-        for jit in (False, True):
-            keras.utils.set_random_seed(0)
-            model = kft.TextClassifier.from_pretrained(
-                "minilm-l6", labels=["negative", "positive"], sequence_length=128,
-                precision=precision)
-            model.compile(learning_rate=args.learning_rate, jit_compile=jit)
-            ds = tf.data.Dataset.from_tensor_slices((features, labels)).batch(args.batch_size)
-            timer = BatchTimer()
-            model.fit(ds, epochs=1, callbacks=[timer], verbose=0)
-            wall = float(np.median(timer.wall[args.mfu_warmup:]))
-            cpu = float(np.median(timer.cpu[args.mfu_warmup:]))
-            rows[f"{precision}{' xla' if jit else ''}"] = {
-                "step_seconds": wall, "cpu_per_wall": cpu / wall,
-                "first_step_seconds": timer.wall[0], "load": load_average()}
-    return rows
+    keras.utils.set_random_seed(0)
+    model = kft.TextClassifier.from_pretrained(
+        "minilm-l6", labels=["negative", "positive"], sequence_length=128, precision=precision)
+    model.compile(learning_rate=args.learning_rate, jit_compile=jit)
+    ds = tf.data.Dataset.from_tensor_slices((features, labels)).batch(args.batch_size)
+    timer = BatchTimer()
+    model.fit(ds, epochs=1, callbacks=[timer], verbose=0)
+    wall = float(np.median(timer.wall[args.mfu_warmup:]))
+    cpu = float(np.median(timer.cpu[args.mfu_warmup:]))
+    return {"step_seconds": wall, "cpu_per_wall": cpu / wall,
+            "first_step_seconds": timer.wall[0], "load": load_average()}
+
+
+def run_mfu128(args):
+    return {f"{precision}{' xla' if jit else ''}": step_128(args, precision, jit)
+            for precision in ("float32", "mixed_bfloat16") for jit in (False, True)}
 
 
 # --- Part 3: the systems on SST-2 ------------------------------------------------
