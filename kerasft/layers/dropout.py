@@ -38,14 +38,23 @@ def dropout_16bit(x, rate, seed):
     65536` and the others scaled to keep the expectation (TensorFlow)."""
     import tensorflow as tf
 
+    keep, scale = keep_mask(tf.shape(x), rate, seed)
+    return tf.where(keep, x * tf.cast(scale, x.dtype), tf.zeros_like(x))
+
+
+def keep_mask(shape, rate, seed):
+    """`(keep, scale)`: a boolean tensor of `shape`, False with probability
+    `round(rate * 65536) / 65536`, and the Python float that rescales the
+    kept elements (TensorFlow)."""
+    import tensorflow as tf
+
     threshold = min(max(int(round(rate * RANGE)), 0), RANGE - 1)
-    n = tf.size(x)
+    n = tf.reduce_prod(shape)
     bits = tf.random.stateless_uniform(
         [(n + 1) // 2], tf.cast(seed, "int32"), minval=None, maxval=None, dtype=tf.uint32)
     numbers = tf.reshape(tf.bitcast(bits, tf.uint16), [-1])[:n]
-    keep = tf.reshape(numbers >= threshold, tf.shape(x))
-    scale = tf.cast(RANGE / (RANGE - threshold), x.dtype)
-    return tf.where(keep, x * scale, tf.zeros_like(x))
+    keep = tf.reshape(numbers >= threshold, shape)
+    return keep, RANGE / (RANGE - threshold)
 
 
 def fast_dropouts(model):

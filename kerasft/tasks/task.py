@@ -15,7 +15,9 @@ import keras
 from kerasft.backbones.loader import from_pretrained as load_pretrained
 from kerasft.backbones.loader import max_sequence_length
 from kerasft.errors import ConfigError, KerasftError
+from kerasft.layers.attention import fast_attentions
 from kerasft.layers.dropout import fast_dropouts
+from kerasft.layers.gelu import fast_gelus
 from kerasft.layers.projections import flatten_projections
 from kerasft.preprocessors.text_preprocessor import TextPreprocessor
 from kerasft.tasks.inputs import in_input_order, is_raw_text, sorted_by_length, split_texts
@@ -128,6 +130,8 @@ class Task(RunHooks, ParityTexts, TaskSaving, keras.Model):
     def _attach(self, backbone, preprocessor):
         flatten_projections(backbone)  # fast kernel gradients (layers/projections.py)
         fast_dropouts(backbone)  # 16 random bits per element (layers/dropout.py)
+        fast_gelus(backbone)  # one fused pass each way (layers/gelu.py)
+        fast_attentions(backbone)  # fewer passes over the scores (layers/attention.py)
         self.backbone = backbone
         self.preprocessor = preprocessor
         self._kft_compile_args, self._kft_precision = None, None

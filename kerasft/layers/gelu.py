@@ -1,0 +1,118 @@
+"""GELU computed in one pass forward and one pass backward.
+
+TensorFlow runs the exact GELU, `0.5 * x * erfc(-x / sqrt(2))`, as four
+elementwise ops, and its gradient, which the tape derives op by op, as about
+ten more, each reading and writing the whole `[batch, length, 3072]` (BERT
+base) tensor. On the MiniLM training step at 32 x 128 tokens the feed-forward
+GELU and its gradient took about 17 ms per layer on two cores. Written out
+by hand (`d/dx = Phi(x) + x * phi(x)`) and compiled with XLA, which fuses the
+elementwise ops of each function into a single loop, the same forward and
+backward take about 5 ms.
+
+`fast_gelus(model)` switches every `keras.layers.Dense` whose activation is
+Keras' exact GELU or keras-hub's tanh approximation to `GeluDense`. Weights,
+names and configs are unchanged; only training on TensorFlow takes the new
+path. Inference and every export trace Keras' own ops, and quantized layers
+keep Keras' call. Results equal Keras' within float rounding (about 1e-6
+for float32): both compute in float32 (bfloat16 inputs are computed in
+float32 and rounded once, where TensorFlow computes in bfloat16).
+"""
+
+import math
+
+import keras
+from keras import ops
+from keras_hub.src.utils.keras_utils import gelu_approximate
+
+SQRT_HALF = 1 / math.sqrt(2.0)
+INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+TANH_SCALE = math.sqrt(2 / math.pi)  # the tanh approximation's constants
+TANH_CUBIC = 0.044715
+
+_FUNCTIONS = {}  # (approximate) -> (forward, backward), built once per process
+
+
+def _gelu_functions(approximate):
+    """XLA-compiled forward `x -> gelu(x)` and backward `(x, dy) -> dx`."""
+    if approximate in _FUNCTIONS:
+        return _FUNCTIONS[approximate]
+    import tensorflow as tf
+
+    def tanh_terms(x):
+        inner = TANH_SCALE * (x + TANH_CUBIC * x * x * x)
+        return tf.tanh(inner)
+
+    @tf.function(jit_compile=True, autograph=False)
+    def forward(x):
+        x32 = tf.cast(x, "float32")
+        if approximate:
+            y = 0.5 * x32 * (1.0 + tanh_terms(x32))
+        else:
+            y = 0.5 * x32 * tf.math.erfc(-SQRT_HALF * x32)
+        return tf.cast(y, x.dtype)
+
+    @tf.function(jit_compile=True, autograph=False)
+    def backward(x, dy):
+        x32 = tf.cast(x, "float32")
+        if approximate:
+            t = tanh_terms(x32)
+            slope = 0.5 * (1.0 + t) + 0.5 * x32 * (1.0 - t * t) * TANH_SCALE * (
+                1.0 + 3 * TANH_CUBIC * x32 * x32)
+        else:
+            cdf = 0.5 * tf.math.erfc(-SQRT_HALF * x32)
+            slope = cdf + x32 * INV_SQRT_2PI * tf.exp(-0.5 * x32 * x32)
+        return tf.cast(tf.cast(dy, "float32") * slope, dy.dtype)
+
+    _FUNCTIONS[approximate] = forward, backward
+    return forward, backward
+
+
+def fused_gelu(x, approximate=False):
+    """`keras.activations.gelu(x, approximate)` with a hand-written gradient,
+    each direction one XLA-fused pass (TensorFlow)."""
+    import tensorflow as tf
+
+    forward, backward = _gelu_functions(bool(approximate))
+
+    @tf.custom_gradient
+    def gelu(x):
+        return forward(x), lambda dy: backward(x, dy)
+
+    return gelu(x)
+
+
+def gelu_kind(activation):
+    """`False` for Keras' exact GELU, `True` for keras-hub's tanh
+    approximation, None for any other activation."""
+    if activation is keras.activations.gelu:
+        return False
+    if activation is gelu_approximate:
+        return True
+    return None
+
+
+@keras.saving.register_keras_serializable(package="kerasft")
+class GeluDense(keras.layers.Dense):
+    """`keras.layers.Dense` with a GELU activation whose training pass uses
+    `fused_gelu` (see the module docstring)."""
+
+    def call(self, inputs, training=None):
+        approximate = gelu_kind(self.activation)
+        if (not training or approximate is None or self.quantization_mode is not None
+                or keras.backend.backend() != "tensorflow"):
+            return super().call(inputs, training=training)
+        x = ops.matmul(inputs, self.kernel)
+        if self.bias is not None:
+            x = ops.add(x, self.bias)
+        return fused_gelu(x, approximate)
+
+
+def fast_gelus(model):
+    """Switches `model`'s GELU `keras.layers.Dense` layers to `GeluDense` (in
+    place); returns how many were switched."""
+    switched = 0
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if type(layer) is keras.layers.Dense and gelu_kind(layer.activation) is not None:
+            layer.__class__ = GeluDense
+            switched += 1
+    return switched
