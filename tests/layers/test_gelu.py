@@ -11,8 +11,13 @@ from kerasft.layers import gelu as gelu_module
 from kerasft.layers.gelu import GeluDense, fast_gelus, fused_gelu
 
 
+@pytest.fixture
+def always_fused(monkeypatch):
+    monkeypatch.setattr(gelu_module, "FUSED_MIN_ELEMENTS", 0)
+
+
 @pytest.mark.parametrize("approximate", [False, True])
-def test_values_and_gradients_match_keras(approximate):
+def test_values_and_gradients_match_keras(approximate, always_fused):
     x = tf.constant(np.concatenate([np.linspace(-12, 12, 4001), [0.0, -1e-6, 30.0, -30.0]]),
                     "float32")
     dy = tf.random.stateless_normal(x.shape, [1, 2])
@@ -27,7 +32,7 @@ def test_values_and_gradients_match_keras(approximate):
                                atol=1e-5, rtol=1e-5)
 
 
-def test_bfloat16_in_bfloat16_out():
+def test_bfloat16_in_bfloat16_out(always_fused):
     x = tf.cast(tf.linspace(-4.0, 4.0, 101), "bfloat16")
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -48,7 +53,8 @@ def _dense(activation):
 
 
 @pytest.mark.parametrize("activation", ["gelu", gelu_approximate])
-def test_dense_training_pass_matches_and_inference_is_keras(activation, monkeypatch):
+def test_dense_training_pass_matches_and_inference_is_keras(activation, monkeypatch,
+                                                          always_fused):
     x = tf.random.stateless_normal([2, 3, 5], [0, 1])
     keras_layer, layer = _dense(activation), _dense(activation)
     assert fast_gelus(_Holder(layer)) == 1 and type(layer) is GeluDense
@@ -64,6 +70,21 @@ def test_dense_training_pass_matches_and_inference_is_keras(activation, monkeypa
         np.testing.assert_allclose(a, b, atol=1e-5)
     np.testing.assert_array_equal(layer(x, training=False), keras_layer(x, training=False))
     assert len(calls) == 1  # inference is Keras' own call
+
+
+def test_small_tensors_take_keras_ops_static_or_dynamic(monkeypatch):
+    """The fused pass (a stand-in returning 7 here) runs from
+    `FUSED_MIN_ELEMENTS` elements on, whether the size is known when traced
+    or only when run."""
+    monkeypatch.setattr(gelu_module, "FUSED_MIN_ELEMENTS", 100)
+    stand_in = (lambda x: tf.fill(tf.shape(x), tf.constant(7.0, x.dtype)), lambda x, dy: dy)
+    monkeypatch.setattr(gelu_module, "_gelu_functions", lambda approximate: stand_in)
+    small, large = tf.ones([3, 33]), tf.ones([4, 25])
+    assert float(fused_gelu(small)[0, 0]) == pytest.approx(0.8413447)  # gelu(1)
+    assert float(fused_gelu(large)[0, 0]) == 7.0
+    dynamic = tf.function(fused_gelu, input_signature=[tf.TensorSpec([None, None])])
+    assert float(dynamic(small)[0, 0]) == pytest.approx(0.8413447)
+    assert float(dynamic(large)[0, 0]) == 7.0
 
 
 class _Holder(keras.layers.Layer):
