@@ -87,6 +87,15 @@ def test_small_tensors_take_keras_ops_static_or_dynamic(monkeypatch):
     assert float(dynamic(large)[0, 0]) == 7.0
 
 
+def test_a_step_compiled_by_xla_takes_keras_ops(monkeypatch, always_fused):
+    stand_in = (lambda x: tf.fill(tf.shape(x), tf.constant(7.0, x.dtype)), lambda x, dy: dy)
+    monkeypatch.setattr(gelu_module, "_gelu_functions", lambda approximate: stand_in)
+    x = tf.ones([4, 25])
+    assert float(tf.function(fused_gelu)(x)[0, 0]) == 7.0
+    xla = tf.function(fused_gelu, jit_compile=True)
+    assert float(xla(x)[0, 0]) == pytest.approx(0.8413447)
+
+
 class _Holder(keras.layers.Layer):
     def __init__(self, *layers):
         super().__init__()
