@@ -7,7 +7,7 @@ and Keras' attention goes over them several times beyond the softmax:
   gradient is another full-size `where` (and a tensor of zeros);
 - dropout scales the kept probabilities, forward and backward.
 
-`FastAttention` computes the same thing with the mask as an additive bias
+`FastMultiHeadAttention` computes the same thing with the mask as an additive bias
 built at the mask's own size (`[batch, 1, length, length]`, which broadcasts
 and has no gradient to compute) and with dropout's rescaling applied to the
 attention output (`[batch, length, heads, head_dim]`: a quarter the size at
@@ -18,9 +18,10 @@ within float rounding.
 
 `fast_attentions(model)` switches Keras' `MultiHeadAttention` (keras-hub's
 encoders) and keras-hub's `CachedMultiHeadAttention` (its decoders) in
-place. Only the training pass on TensorFlow, on the standard layout (one attention axis, softmax over the keys, no causal flag,
-no scores returned) takes the new path; everything else, inference and
-export included, is Keras' own call.
+place. Only the training pass on TensorFlow, on the standard layout (one
+attention axis, softmax over the keys, no causal flag, no scores returned)
+takes the new path; everything else, inference and export included, is
+Keras' own call.
 """
 
 import keras

@@ -15,9 +15,9 @@ names and configs are unchanged; only training on TensorFlow takes the new
 path. Inference and every export trace Keras' own ops, and quantized layers
 keep Keras' call. So do tensors under 2^20 elements (XLA compiles once per
 shape) and steps compiled by XLA as a whole (`compile(jit_compile=True)`),
-where XLA fuses Keras' GELU itself. Results equal Keras' within float rounding (about 1e-6
-for float32): both compute in float32 (bfloat16 inputs are computed in
-float32 and rounded once, where TensorFlow computes in bfloat16).
+where XLA fuses Keras' GELU itself. Results equal Keras' within float
+rounding (about 1e-6 for float32). bfloat16 inputs are computed in float32
+and rounded once, where TensorFlow computes in bfloat16.
 """
 
 import math
