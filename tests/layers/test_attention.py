@@ -102,6 +102,7 @@ def test_tasks_switch_every_attention_and_save_load(tmp_path):
     assert fast_attentions(model.backbone) == 0
     model.save(str(tmp_path / "model"))
     loaded = kerasft.load(str(tmp_path / "model"))
-    assert sum(type(la) is FastMultiHeadAttention for la in loaded.backbone._flatten_layers()) == len(switched)
+    layers = loaded.backbone._flatten_layers()
+    assert sum(type(la) is FastMultiHeadAttention for la in layers) == len(switched)
     texts = ["a good film", "not a good film"]
     np.testing.assert_allclose(loaded.predict(texts), model.predict(texts), atol=1e-6)
