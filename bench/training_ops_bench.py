@@ -94,21 +94,11 @@ def op_cases():
         layer(hidden, hidden)
         layer._dropout_layer.__class__ = FastDropout  # tasks switch both; only attention differs
         if name == "kerasft":
-            fast_attentions(_Holder(layer))
+            fast_attentions(layer)
         attention[name] = (lambda layer: lambda q, k, v: layer._compute_attention(
             q, k, v, attention_mask=mask, training=True)[0])(layer)
     cases["attention core (with dropout)"] = ([heads, heads, heads], attention)
     return cases
-
-
-class _Holder:
-    """Gives `fast_attentions` a layer to walk."""
-
-    def __init__(self, layer):
-        self.layer = layer
-
-    def _flatten_layers(self, include_self=False, recursive=True):
-        return [self.layer]
 
 
 def run_ops(rounds):

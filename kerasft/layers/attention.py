@@ -31,6 +31,7 @@ from keras_hub.src.layers.modeling.cached_multi_head_attention import (
 )
 
 from kerasft.layers.dropout import FastDropout, keep_mask
+from kerasft.layers.switching import switch_classes
 
 
 def _large_negative(dtype):
@@ -108,9 +109,4 @@ def fast_attentions(model):
     `CachedMultiHeadAttention` layers (exactly those classes, not other
     subclasses) to their `FastAttentionMixin` versions, in place; returns how
     many were switched."""
-    switched = 0
-    for layer in model._flatten_layers(include_self=False, recursive=True):
-        if type(layer) in SWITCHES:
-            layer.__class__ = SWITCHES[type(layer)]
-            switched += 1
-    return switched
+    return switch_classes(model, lambda layer: SWITCHES.get(type(layer)))

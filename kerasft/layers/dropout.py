@@ -18,6 +18,8 @@ and other backends take Keras' own call.
 
 import keras
 
+from kerasft.layers.switching import switch_classes
+
 RANGE = 65536  # 16-bit random numbers
 
 
@@ -60,9 +62,5 @@ def keep_mask(shape, rate, seed):
 def fast_dropouts(model):
     """Switches `model`'s `keras.layers.Dropout` layers to `FastDropout` (in
     place); returns how many were switched."""
-    switched = 0
-    for layer in model._flatten_layers(include_self=False, recursive=True):
-        if type(layer) is keras.layers.Dropout:
-            layer.__class__ = FastDropout
-            switched += 1
-    return switched
+    return switch_classes(
+        model, lambda layer: FastDropout if type(layer) is keras.layers.Dropout else None)

@@ -4,10 +4,10 @@ TensorFlow runs the exact GELU, `0.5 * x * erfc(-x / sqrt(2))`, as four
 elementwise ops, and its gradient, which the tape derives op by op, as about
 ten more, each reading and writing the whole `[batch, length, 3072]` (BERT
 base) tensor. On the MiniLM training step at 32 x 128 tokens the feed-forward
-GELU and its gradient took about 17 ms per layer on two cores. Written out
-by hand (`d/dx = Phi(x) + x * phi(x)`) and compiled with XLA, which fuses the
+GELU and its gradient took 22.3 ms per layer on two cores. Written out by
+hand (`d/dx = Phi(x) + x * phi(x)`) and compiled with XLA, which fuses the
 elementwise ops of each function into a single loop, the same forward and
-backward take about 5 ms.
+backward take 7.6 ms (`bench/training_ops_bench.py`).
 
 `fast_gelus(model)` switches every `keras.layers.Dense` whose activation is
 Keras' exact GELU or keras-hub's tanh approximation to `GeluDense`. Weights,
@@ -26,6 +26,8 @@ import keras
 from keras import ops
 from keras_hub.src.utils.keras_utils import gelu_approximate
 
+from kerasft.layers.switching import switch_classes
+
 SQRT_HALF = 1 / math.sqrt(2.0)
 INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 TANH_SCALE = math.sqrt(2 / math.pi)  # the tanh approximation's constants
@@ -33,7 +35,7 @@ TANH_CUBIC = 0.044715
 
 _FUNCTIONS = {}  # (approximate) -> (forward, backward), built once per process
 # Below this many elements the GELU takes Keras' ops (see `fused_gelu`): a
-# MiniLM batch of 32 x 21 tokens and more (x 1,536) takes the fused pass.
+# MiniLM batch of 32 x 22 tokens or more (x 1,536) takes the fused pass.
 FUSED_MIN_ELEMENTS = 1 << 20
 
 
@@ -77,7 +79,7 @@ def fused_gelu(x, approximate=False):
     each direction one XLA-fused pass, for tensors of at least
     `FUSED_MIN_ELEMENTS` elements; smaller ones take Keras' ops (TensorFlow).
 
-    XLA compiles once per input shape (about 0.1 s here); length-bucketed
+    XLA compiles once per input shape; length-bucketed
     batches bring several shapes, and on small tensors the fused pass saves
     less than a compile costs.
     """
@@ -138,9 +140,5 @@ class GeluDense(keras.layers.Dense):
 def fast_gelus(model):
     """Switches `model`'s GELU `keras.layers.Dense` layers to `GeluDense` (in
     place); returns how many were switched."""
-    switched = 0
-    for layer in model._flatten_layers(include_self=False, recursive=True):
-        if type(layer) is keras.layers.Dense and gelu_kind(layer.activation) is not None:
-            layer.__class__ = GeluDense
-            switched += 1
-    return switched
+    return switch_classes(model, lambda layer: GeluDense if (
+        type(layer) is keras.layers.Dense and gelu_kind(layer.activation) is not None) else None)

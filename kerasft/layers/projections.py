@@ -24,6 +24,8 @@ import math
 import keras
 from keras import ops
 
+from kerasft.layers.switching import switch_classes
+
 
 def projection_plan(equation):
     """`(batch_axes, contracted_axes)` when `equation` is a projection
@@ -70,9 +72,5 @@ class ProjectionDense(keras.layers.EinsumDense):
 def flatten_projections(model):
     """Switches `model`'s projection `EinsumDense` layers to `ProjectionDense`
     (in place); returns how many were switched."""
-    switched = 0
-    for layer in model._flatten_layers(include_self=False, recursive=True):
-        if type(layer) is keras.layers.EinsumDense and projection_plan(layer.equation):
-            layer.__class__ = ProjectionDense
-            switched += 1
-    return switched
+    return switch_classes(model, lambda layer: ProjectionDense if (
+        type(layer) is keras.layers.EinsumDense and projection_plan(layer.equation)) else None)
