@@ -10,6 +10,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 from helpers import start_workers
 
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -68,6 +69,7 @@ def _run_workers(args):
             ((p, p.communicate(timeout=900)) for p in procs)]
 
 
+@pytest.mark.slow  # about 40 s: two workers killed and restarted (CI runs it)
 def test_two_workers_killed_mid_epoch_resume_to_the_uninterrupted_weights(tmp_path):
     backup = str(tmp_path / "backup")
     # 6 steps per epoch: killed after step 3 of epoch 2; the chief's last

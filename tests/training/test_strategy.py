@@ -244,6 +244,7 @@ def test_multi_worker_strategy_with_two_local_workers(tmp_path):
     assert results[0]["val_loss"] == pytest.approx(alone["val_loss"], rel=1e-5)
 
 
+@pytest.mark.slow  # about 45 s: every task type traced under two replicas (CI runs it)
 def test_every_task_trains_through_the_own_loop_on_two_replicas():
     result = subprocess.run([sys.executable, "-c", ALL_TASKS_MIRRORED, TESTS_DIR],
                             capture_output=True, text=True, timeout=900)
@@ -256,6 +257,7 @@ def test_every_task_trains_through_the_own_loop_on_two_replicas():
         assert r["loss"][-1] < r["loss"][0], (name, r["loss"])
 
 
+@pytest.mark.slow  # about 25 s: two worker processes, one killed (CI runs it)
 def test_a_killed_worker_makes_the_other_fail_fast():
     procs = start_workers(KILLED_PEER, [TESTS_DIR, "{index}"],
                            env={"KERASFT_COLLECTIVE_TIMEOUT": "30"})
