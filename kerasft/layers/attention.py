@@ -7,6 +7,13 @@ and Keras' attention goes over them several times beyond the softmax:
   gradient is another full-size `where` (and a tensor of zeros);
 - dropout scales the kept probabilities, forward and backward.
 
+Keras' scores equation puts the key first (`aecd,abcd->acbe`), and TF's
+einsum kernel then writes the product key-major and transposes all of the
+scores into `[B, N, T, S]`: 16 ms against 6 ms for the query-first product
+at 32 x 128 (a scratch measurement). The training pass here moves the heads
+forward in the small `[B, T, N, H]` inputs instead and takes both products
+as batched matmuls, the key's transpose folded into the matmul.
+
 `FastMultiHeadAttention` computes the same thing with the mask as an additive bias
 built at the mask's own size (`[batch, 1, length, length]`, which broadcasts
 and has no gradient to compute) and with dropout's rescaling applied to the
@@ -65,8 +72,12 @@ class FastAttentionMixin:
                 use_causal_mask=use_causal_mask)
         import tensorflow as tf
 
+        def heads_first(x):  # [B, T, N, H] -> [B, N, T, H]
+            return tf.transpose(x, [0, 2, 1, 3])
+
         query = ops.multiply(query, ops.cast(self._inverse_sqrt_key_dim, query.dtype))
-        scores = ops.einsum(self._dot_product_equation, key, query)  # [B, N, T, S]
+        query, key, value = heads_first(query), heads_first(key), heads_first(value)
+        scores = tf.matmul(query, key, transpose_b=True)  # [B, N, T, S]
         if attention_mask is not None:
             mask = attention_mask
             if keras.backend.standardize_dtype(mask.dtype) != "bool":
@@ -80,11 +91,11 @@ class FastAttentionMixin:
         # Keras calls its dropout layer when `_dropout > 0`; the layer's rate rules
         rate = self._dropout_layer.rate if self._dropout > 0 else 0.0
         if rate <= 0:
-            return ops.einsum(self._combine_equation, probabilities, value), probabilities
+            return heads_first(tf.matmul(probabilities, value)), probabilities
         keep, scale = keep_mask(
             tf.shape(probabilities), rate, self._dropout_layer.seed_generator.next())
         dropped = tf.where(keep, probabilities, tf.zeros_like(probabilities))
-        output = ops.einsum(self._combine_equation, dropped, value)
+        output = heads_first(tf.matmul(dropped, value))  # [B, T, N, H] again
         return ops.multiply(output, ops.cast(scale, output.dtype)), probabilities
 
 

@@ -60,6 +60,31 @@ def test_training_pass_matches_keras_with_masks_and_dropout(dropout, cls):
         assert not np.allclose(layer(x, x, training=True), layer(x, x, training=True))
 
 
+def test_cross_attention_with_other_lengths_and_value_width_matches_keras():
+    # A decoder's cross-attention: 10 queries over 7 keys, values 6 wide
+    x = tf.random.stateless_normal([3, 10, 16], [0, 1])
+    memory = tf.random.stateless_normal([3, 7, 16], [0, 2])
+    layers = []
+    for _ in range(2):
+        layer = CachedMultiHeadAttention(num_heads=4, key_dim=4, value_dim=6, dropout=0.3, seed=7)
+        layer(x, memory)
+        layer._dropout_layer.__class__ = FastDropout
+        layers.append(layer)
+    keras_layer, layer = layers
+    layer.set_weights(keras_layer.get_weights())
+    assert fast_attentions(layer) == 1
+    mask = tf.constant(np.arange(7)[None, None, :] < np.array([7, 5, 2])[:, None, None])
+    mask = tf.broadcast_to(mask, [3, 10, 7])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, memory])
+        expected = keras_layer(x, memory, attention_mask=mask, training=True)
+        got = layer(x, memory, attention_mask=mask, training=True)
+    assert got.shape == (3, 10, 16)
+    np.testing.assert_allclose(got, expected, atol=2e-6)
+    for a, b in zip(tape.gradient(got, [x, memory]), tape.gradient(expected, [x, memory])):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
 def test_masked_keys_get_no_weight_and_no_gradient():
     x, (_, layer) = _pair(0.0)
     mask = tf.constant(np.arange(10)[None, None, :] < np.array([10, 6, 3])[:, None, None])
