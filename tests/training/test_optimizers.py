@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from kerasft.training.optimizers import AdamW, default_optimizer
@@ -66,3 +67,30 @@ def test_one_fused_update_per_variable():
     ops = [op.type for op in graph.get_operations()]
     assert ops.count("ResourceApplyAdam") == 3
     assert "Sqrt" not in ops  # Keras' unfused update takes sqrt(v) per variable
+
+
+def test_clipnorm_scales_each_gradient_as_keras_does_in_two_passes():
+    optimizer = AdamW(learning_rate=1e-3, clipnorm=1.0)
+    rng = np.random.default_rng(0)
+    big = tf.constant(rng.standard_normal((40, 30)) * 3, "float32")  # norm about 104
+    small = tf.constant(rng.standard_normal(5) * 0.01, "float32")  # under the limit
+    slices = tf.IndexedSlices(tf.constant(rng.standard_normal((3, 4)) * 2, "float32"),
+                              tf.constant([1, 7, 1]), tf.constant([10, 4]))
+    keras_clip = keras.optimizers.AdamW(learning_rate=1e-3, clipnorm=1.0)
+    for g in (big, small, tf.zeros((3, 3))):
+        got = optimizer._clip_by_norm(g)
+        np.testing.assert_allclose(got, keras_clip._clip_by_norm(g), rtol=1e-6, atol=1e-9)
+    assert np.linalg.norm(optimizer._clip_by_norm(big)) == pytest.approx(1.0, rel=1e-6)
+    np.testing.assert_array_equal(optimizer._clip_by_norm(small), small)  # factor exactly 1
+    got, want = optimizer._clip_by_norm(slices), keras_clip._clip_by_norm(slices)
+    np.testing.assert_array_equal(got.indices, slices.indices)
+    np.testing.assert_allclose(got.values, want.values, rtol=1e-6)
+    poisoned = tf.constant([1.0, float("nan"), 2.0])
+    assert np.isnan(optimizer._clip_by_norm(poisoned)).all()
+    assert np.isnan(keras_clip._clip_by_norm(poisoned)).all()
+    graph = tf.function(optimizer._clip_by_norm).get_concrete_function(
+        tf.TensorSpec((40, 30))).graph
+    full_size = [op.type for op in graph.get_operations()
+                 if op.type not in ("Placeholder", "Identity") and op.outputs and op.outputs[0].shape == (40, 30)]
+    assert full_size == ["Mul"]  # Keras': Square, Mul and RealDiv
+    assert "L2Loss" in [op.type for op in graph.get_operations()]
