@@ -12,7 +12,9 @@ einsum kernel then writes the product key-major and transposes all of the
 scores into `[B, N, T, S]`: 16 ms against 6 ms for the query-first product
 at 32 x 128 (a scratch measurement). The training pass here moves the heads
 forward in the small `[B, T, N, H]` inputs instead and takes both products
-as batched matmuls, the key's transpose folded into the matmul.
+as batched matmuls, the key's transpose folded into the matmul. Its
+gradient is written out (`attention_training_pass`), in the orientation
+the batched matmuls run fastest on these shapes.
 
 `FastMultiHeadAttention` computes the same thing with the mask as an additive bias
 built at the mask's own size (`[batch, 1, length, length]`, which broadcasts
@@ -70,33 +72,83 @@ class FastAttentionMixin:
                 query, key, value, attention_mask=attention_mask, training=training,
                 return_attention_scores=return_attention_scores,
                 use_causal_mask=use_causal_mask)
-        import tensorflow as tf
-
-        def heads_first(x):  # [B, T, N, H] -> [B, N, T, H]
-            return tf.transpose(x, [0, 2, 1, 3])
-
-        query = ops.multiply(query, ops.cast(self._inverse_sqrt_key_dim, query.dtype))
-        query, key, value = heads_first(query), heads_first(key), heads_first(value)
-        scores = tf.matmul(query, key, transpose_b=True)  # [B, N, T, S]
+        bias = None
         if attention_mask is not None:
             mask = attention_mask
             if keras.backend.standardize_dtype(mask.dtype) != "bool":
                 mask = ops.greater(mask, 0.5)
-            while len(mask.shape) < len(scores.shape):
+            while len(mask.shape) < len(query.shape):
                 mask = ops.expand_dims(mask, axis=-3)  # broadcast over heads
-            bias = ops.where(mask, ops.zeros((), scores.dtype),
-                             ops.cast(_large_negative(scores.dtype), scores.dtype))
-            scores = ops.add(scores, bias)
-        probabilities = ops.softmax(scores, axis=-1)
+            bias = ops.where(mask, ops.zeros((), query.dtype),
+                             ops.cast(_large_negative(query.dtype), query.dtype))
         # Keras calls its dropout layer when `_dropout > 0`; the layer's rate rules
         rate = self._dropout_layer.rate if self._dropout > 0 else 0.0
-        if rate <= 0:
-            return heads_first(tf.matmul(probabilities, value)), probabilities
-        keep, scale = keep_mask(
-            tf.shape(probabilities), rate, self._dropout_layer.seed_generator.next())
-        dropped = tf.where(keep, probabilities, tf.zeros_like(probabilities))
-        output = heads_first(tf.matmul(dropped, value))  # [B, T, N, H] again
-        return ops.multiply(output, ops.cast(scale, output.dtype)), probabilities
+        seed = self._dropout_layer.seed_generator.next() if rate > 0 else None
+        output = attention_training_pass(
+            query, key, value, bias, rate, seed, self._inverse_sqrt_key_dim)
+        # The scores stay inside: this path is never asked to return them
+        return output, None
+
+
+def attention_training_pass(query, key, value, bias, rate, seed, inverse_sqrt_key_dim):
+    """`softmax(query key^T / sqrt(H) + bias)`, dropped out at `rate` with
+    `keep_mask(seed)` and rescaled, times `value`: `[B, T, N, H]` query,
+    `[B, S, N, H]` key and value, `bias` broadcastable to `[B, 1, T, S]`
+    (or None). Returns the `[B, T, N, H]` output.
+
+    Both products are batched matmuls on heads-first `[B, N, T, H]` inputs
+    (see the module docstring). The gradient is written out: TF's own would
+    compute the key's and the value's gradients as `[B, N, S, T] x [B, N, T,
+    H]` products, where the transposed `[B, N, H, T] x [B, N, T, S]` ones
+    run faster on these shapes, and one transpose then takes them straight
+    back to `[B, S, N, H]`; the dropout's gradient is a `where` against a
+    scalar rather than a tensor of zeros."""
+    import tensorflow as tf
+
+    def heads_first(x):  # [B, T, N, H] <-> [B, N, T, H]
+        return tf.transpose(x, [0, 2, 1, 3])
+
+    def heads_last(x):  # [B, N, H, S] -> [B, S, N, H]
+        return tf.transpose(x, [0, 3, 1, 2])
+
+    dtype = query.dtype
+    inverse_sqrt = tf.cast(inverse_sqrt_key_dim, dtype)
+    zero = tf.zeros((), dtype)
+
+    @tf.custom_gradient
+    def attend(query, key, value):
+        q = heads_first(query * inverse_sqrt)
+        k, v = heads_first(key), heads_first(value)
+        scores = tf.matmul(q, k, transpose_b=True)  # [B, N, T, S]
+        if bias is not None:
+            scores = scores + bias
+        probabilities = tf.nn.softmax(scores, axis=-1)
+        dropped, scale = probabilities, None
+        if rate > 0:
+            keep, scale = keep_mask(tf.shape(probabilities), rate, seed)
+            scale = tf.cast(scale, dtype)
+            dropped = tf.where(keep, probabilities, zero)
+        output = heads_first(tf.matmul(dropped, v))  # [B, T, N, H] again
+        if scale is not None:
+            output = output * scale
+
+        def gradient(d_output):
+            if scale is not None:
+                d_output = d_output * scale
+            d_output = heads_first(d_output)  # [B, N, T, H]
+            d_value = heads_last(tf.matmul(d_output, dropped, transpose_a=True))
+            d_dropped = tf.matmul(d_output, v, transpose_b=True)  # [B, N, T, S]
+            if scale is not None:
+                d_dropped = tf.where(keep, d_dropped, zero)
+            d_scores = (d_dropped - tf.reduce_sum(
+                d_dropped * probabilities, axis=-1, keepdims=True)) * probabilities
+            d_query = heads_first(tf.matmul(d_scores, k)) * inverse_sqrt
+            d_key = heads_last(tf.matmul(q, d_scores, transpose_a=True))
+            return d_query, d_key, d_value
+
+        return output, gradient
+
+    return attend(query, key, value)
 
 
 @keras.saving.register_keras_serializable(package="kerasft")
