@@ -88,6 +88,9 @@ def test_clipnorm_scales_each_gradient_as_keras_does_in_two_passes():
     poisoned = tf.constant([1.0, float("nan"), 2.0])
     assert np.isnan(optimizer._clip_by_norm(poisoned)).all()
     assert np.isnan(keras_clip._clip_by_norm(poisoned)).all()
+    infinite = tf.constant([1.0, float("inf"), 2.0])
+    np.testing.assert_array_equal(optimizer._clip_by_norm(infinite),
+                                  keras_clip._clip_by_norm(infinite))  # [0, nan, 0]
     graph = tf.function(optimizer._clip_by_norm).get_concrete_function(
         tf.TensorSpec((40, 30))).graph
     full_size = [op.type for op in graph.get_operations()
