@@ -10,6 +10,7 @@ from keras_hub.src.layers.modeling.cached_multi_head_attention import (
 )
 
 import kerasft
+from kerasft.layers import attention as attention_module
 from kerasft.layers.attention import (
     FastCachedMultiHeadAttention,
     FastMultiHeadAttention,
@@ -18,19 +19,31 @@ from kerasft.layers.attention import (
 from kerasft.layers.dropout import FastDropout
 
 
-def _pair(dropout, cls=CachedMultiHeadAttention):
+def _pair(dropout, cls=CachedMultiHeadAttention, memory=None, **kwargs):
     """A Keras attention layer (with `FastDropout`, as tasks have it) and its
-    fast version with the same weights and the same dropout seed."""
+    fast version with the same weights and the same dropout seed, built on
+    `x` attending to itself (or to `memory`)."""
     x = tf.random.stateless_normal([3, 10, 16], [0, 1])
     layers = []
     for _ in range(2):
-        layer = cls(num_heads=4, key_dim=4, dropout=dropout, seed=7)
-        layer(x, x)
+        layer = cls(num_heads=4, key_dim=4, dropout=dropout, seed=7, **kwargs)
+        layer(x, x if memory is None else memory)
         layer._dropout_layer.__class__ = FastDropout
         layers.append(layer)
     layers[1].set_weights(layers[0].get_weights())
     assert fast_attentions(layers[1]) == 1
     return x, layers
+
+
+@pytest.fixture
+def fast_calls(monkeypatch):
+    """Counts the calls of the fast training pass, so a test that compares
+    with Keras also proves the fast path ran."""
+    calls = []
+    real = attention_module.attention_training_pass
+    monkeypatch.setattr(attention_module, "attention_training_pass",
+                        lambda *a: calls.append(a) or real(*a))
+    return calls
 
 
 def _padding_and_causal_mask():
@@ -41,7 +54,7 @@ def _padding_and_causal_mask():
 
 @pytest.mark.parametrize("cls", [keras.layers.MultiHeadAttention, CachedMultiHeadAttention])
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
-def test_training_pass_matches_keras_with_masks_and_dropout(dropout, cls):
+def test_training_pass_matches_keras_with_masks_and_dropout(dropout, cls, fast_calls):
     x, (keras_layer, layer) = _pair(dropout, cls)
     assert type(layer) is {keras.layers.MultiHeadAttention: FastMultiHeadAttention,
                            CachedMultiHeadAttention: FastCachedMultiHeadAttention}[cls]
@@ -56,30 +69,22 @@ def test_training_pass_matches_keras_with_masks_and_dropout(dropout, cls):
         for a, b in zip(tape.gradient(got, layer.trainable_weights),
                         tape.gradient(expected, keras_layer.trainable_weights)):
             np.testing.assert_allclose(a, b, atol=1e-5)
+    assert len(fast_calls) == 2  # one fast training pass per round; Keras' layer took its own
     if dropout:  # the dropout is real: two training passes differ
         assert not np.allclose(layer(x, x, training=True), layer(x, x, training=True))
 
 
-def test_cross_attention_with_other_lengths_and_value_width_matches_keras():
+def test_cross_attention_with_other_lengths_and_value_width_matches_keras(fast_calls):
     # A decoder's cross-attention: 10 queries over 7 keys, values 6 wide
-    x = tf.random.stateless_normal([3, 10, 16], [0, 1])
     memory = tf.random.stateless_normal([3, 7, 16], [0, 2])
-    layers = []
-    for _ in range(2):
-        layer = CachedMultiHeadAttention(num_heads=4, key_dim=4, value_dim=6, dropout=0.3, seed=7)
-        layer(x, memory)
-        layer._dropout_layer.__class__ = FastDropout
-        layers.append(layer)
-    keras_layer, layer = layers
-    layer.set_weights(keras_layer.get_weights())
-    assert fast_attentions(layer) == 1
+    x, (keras_layer, layer) = _pair(0.3, memory=memory, value_dim=6)
     mask = tf.constant(np.arange(7)[None, None, :] < np.array([7, 5, 2])[:, None, None])
     mask = tf.broadcast_to(mask, [3, 10, 7])
     with tf.GradientTape(persistent=True) as tape:
         tape.watch([x, memory])
         expected = keras_layer(x, memory, attention_mask=mask, training=True)
         got = layer(x, memory, attention_mask=mask, training=True)
-    assert got.shape == (3, 10, 16)
+    assert got.shape == (3, 10, 16) and len(fast_calls) == 1
     np.testing.assert_allclose(got, expected, atol=2e-6)
     for a, b in zip(tape.gradient(got, [x, memory]), tape.gradient(expected, [x, memory])):
         np.testing.assert_allclose(a, b, atol=1e-5)
