@@ -11,8 +11,10 @@ kerasft switches three kinds of backbone layer for their training pass
    tokens): a dropout on the attention probabilities (`[32, 12, 128, 128]`)
    and on a hidden state (`[32, 128, 384]`), the feed-forward GELU
    (`[32, 128, 1536]`), and the attention core (scores, padding mask,
-   softmax, dropout, weighted values; `[32, 128, 12, 32]` heads). Median of
-   20 calls, Keras and kerasft alternated for `--rounds` rounds.
+   softmax, dropout, weighted values; `[32, 128, 12, 32]` heads), and its two
+   products alone: Keras' einsum equations (the scores' puts the key first)
+   against the heads-first batched matmuls of kerasft's training pass. Median
+   of 20 calls, Keras and kerasft alternated for `--rounds` rounds.
 2. With `--step`: kerasft's fp32 training step at 32 x 128 (MiniLM-L6
    classifier, AdamW, full batches of random ids), once with every switch,
    once with each switch left out, and once with none. All variants live in
@@ -98,7 +100,20 @@ def op_cases():
         attention[name] = (lambda layer: lambda q, k, v: layer._compute_attention(
             q, k, v, attention_mask=mask, training=True)[0])(layer)
     cases["attention core (with dropout)"] = ([heads, heads, heads], attention)
+    layer = keras.layers.MultiHeadAttention(HEADS, HEAD_DIM)
+    layer(hidden, hidden)  # Keras' einsum equations for this layout
+    cases["attention products alone"] = ([heads, heads, heads], {
+        "keras": lambda q, k, v: tf.einsum(
+            layer._combine_equation, tf.einsum(layer._dot_product_equation, k, q), v),
+        "kerasft": lambda q, k, v: _heads_first(tf.matmul(
+            tf.matmul(_heads_first(q), _heads_first(k), transpose_b=True), _heads_first(v)))})
     return cases
+
+
+def _heads_first(x):  # [B, T, N, H] <-> [B, N, T, H], as attention_training_pass does
+    import tensorflow as tf
+
+    return tf.transpose(x, [0, 2, 1, 3])
 
 
 def run_ops(rounds):

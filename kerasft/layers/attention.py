@@ -9,8 +9,8 @@ and Keras' attention goes over them several times beyond the softmax:
 
 Keras' scores equation puts the key first (`aecd,abcd->acbe`), and TF's
 einsum kernel then writes the product key-major and transposes all of the
-scores into `[B, N, T, S]`: 16 ms against 6 ms for the query-first product
-at 32 x 128 (a scratch measurement). The training pass here moves the heads
+scores into `[B, N, T, S]` (`bench/training_ops_bench.py` times the two
+products both ways). The training pass here moves the heads
 forward in the small `[B, T, N, H]` inputs instead and takes both products
 as batched matmuls, the key's transpose folded into the matmul. Its
 gradient is written out (`attention_training_pass`), in the orientation

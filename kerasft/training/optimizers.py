@@ -57,10 +57,9 @@ class AdamW(keras.optimizers.AdamW):
         its norm from one `L2Loss` reduction, then one multiply by the
         scalar `clipnorm / max(norm, clipnorm)`. Keras' `tf.clip_by_norm`
         makes four, writing the squares, `values * clipnorm` and the
-        quotient (about 2% of the fp32 MiniLM step at 32 x 128). Slices
-        (embedding gradients) are clipped by the norm of their values, as
-        Keras clips them. Non-finite gradients come out as Keras' do: all
-        NaN for a NaN, NaN where an element is infinite."""
+        quotient. Slices (embedding gradients) are clipped by the norm of
+        their values, as Keras clips them. Non-finite gradients come out as
+        Keras' do: all NaN for a NaN, NaN where an element is infinite."""
         if isinstance(values, tf.IndexedSlices):
             return tf.IndexedSlices(self._clip_by_norm(values.values, axes),
                                     values.indices, values.dense_shape)
