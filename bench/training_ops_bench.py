@@ -73,7 +73,7 @@ def op_cases():
     import keras
     import tensorflow as tf
 
-    from kerasft.layers.attention import fast_attentions
+    from kerasft.layers.attention import fast_attentions, heads_first
     from kerasft.layers.dropout import FastDropout, dropout_16bit
     from kerasft.layers.gelu import fused_gelu
 
@@ -105,15 +105,9 @@ def op_cases():
     cases["attention products alone"] = ([heads, heads, heads], {
         "keras": lambda q, k, v: tf.einsum(
             layer._combine_equation, tf.einsum(layer._dot_product_equation, k, q), v),
-        "kerasft": lambda q, k, v: _heads_first(tf.matmul(
-            tf.matmul(_heads_first(q), _heads_first(k), transpose_b=True), _heads_first(v)))})
+        "kerasft": lambda q, k, v: heads_first(tf.matmul(
+            tf.matmul(heads_first(q), heads_first(k), transpose_b=True), heads_first(v)))})
     return cases
-
-
-def _heads_first(x):  # [B, T, N, H] <-> [B, N, T, H], as attention_training_pass does
-    import tensorflow as tf
-
-    return tf.transpose(x, [0, 2, 1, 3])
 
 
 def run_ops(rounds):

@@ -90,6 +90,13 @@ class FastAttentionMixin:
         return output, None
 
 
+def heads_first(x):
+    """`[B, T, N, H]` -> `[B, N, T, H]` and back (TensorFlow)."""
+    import tensorflow as tf
+
+    return tf.transpose(x, [0, 2, 1, 3])
+
+
 def attention_training_pass(query, key, value, bias, rate, seed, inverse_sqrt_key_dim):
     """`softmax(query key^T / sqrt(H) + bias)`, dropped out at `rate` with
     `keep_mask(seed)` and rescaled, times `value`: `[B, T, N, H]` query,
@@ -104,9 +111,6 @@ def attention_training_pass(query, key, value, bias, rate, seed, inverse_sqrt_ke
     back to `[B, S, N, H]`; the dropout's gradient is a `where` against a
     scalar rather than a tensor of zeros."""
     import tensorflow as tf
-
-    def heads_first(x):  # [B, T, N, H] <-> [B, N, T, H]
-        return tf.transpose(x, [0, 2, 1, 3])
 
     def heads_last(x):  # [B, N, H, S] -> [B, S, N, H]
         return tf.transpose(x, [0, 3, 1, 2])
